@@ -39,7 +39,8 @@ export const Sat = z.int().nonnegative().describe('amount in satoshis (non-negat
 export const Uint64String = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,19})$/, 'must be an unsigned decimal integer')
-  .refine((value) => BigInt(value) <= UINT64_MAX, 'must fit in 64 bits');
+  // zod runs refinements even after the regex failed; only convert digit strings (BigInt throws otherwise).
+  .refine((value) => !/^[0-9]+$/.test(value) || BigInt(value) <= UINT64_MAX, 'must fit in 64 bits');
 
 /** Msat is an amount in millisatoshis; it can exceed 2^53, so it travels as a decimal string. */
 export const Msat = Uint64String.describe('amount in millisatoshis, decimal string (may exceed 2^53)');
