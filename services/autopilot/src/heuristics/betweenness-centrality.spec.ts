@@ -3,9 +3,9 @@ import {
   accumulateBetweenness,
   betweennessCentrality,
   combinePartials,
-  leafSourceWeights,
   normalizeBetweenness,
   partialBetweenness,
+  pruneLeaves,
 } from './betweenness-centrality.js';
 import {
   buildTestGraph,
@@ -68,14 +68,26 @@ describe('betweennessCentrality on small shapes', () => {
 
   it('credits the hub of a star with every leaf pair (leaf searches skipped)', () => {
     const star = buildTestGraph(5, [[0, 1], [0, 2], [0, 3], [0, 4], [0, 4]]);
-    expect(Array.from(leafSourceWeights(star))).toEqual([5, 0, 0, 0, 0]);
+    const pruned = pruneLeaves(star);
+    expect(Array.from(pruned.isLeaf)).toEqual([0, 1, 1, 1, 1]);
+    expect(Array.from(pruned.leafCount)).toEqual([4, 0, 0, 0, 0]);
+    expect(pruned.neighbours.length).toBe(0);
     expect(Array.from(betweennessCentrality(star))).toEqual([6, 0, 0, 0, 0]);
   });
 
   it('does not skip either end of a two-node component', () => {
     const pair = buildTestGraph(2, [[0, 1], [0, 1]]);
-    expect(Array.from(leafSourceWeights(pair))).toEqual([1, 1]);
+    expect(Array.from(pruneLeaves(pair).isLeaf)).toEqual([0, 0]);
     expect(Array.from(betweennessCentrality(pair))).toEqual([0, 0]);
+  });
+
+  it('keeps the core of a path with leaves at both ends', () => {
+    // 0 - 1 - 2 - 3 - 4: leaves 0 and 4 are pruned, 1-2-3 remains.
+    const path = buildTestGraph(5, [[0, 1], [1, 2], [2, 3], [3, 4]]);
+    const pruned = pruneLeaves(path);
+    expect(Array.from(pruned.isLeaf)).toEqual([1, 0, 0, 0, 1]);
+    expect(Array.from(pruned.offsets)).toEqual([0, 0, 1, 3, 4, 4]);
+    expect(Array.from(betweennessCentrality(path))).toEqual([0, 3, 4, 3, 0]);
   });
 
   it('normalizes by the maximum with min starting at 0', () => {

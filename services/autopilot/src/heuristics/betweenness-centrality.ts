@@ -10,14 +10,20 @@
  * channels between a pair count as two shortest-path edges (σ doubles through them). Like lnd the
  * raw sums are divided by 2 because each undirected path is found from both of its ends.
  *
- * The kernel works on flat typed arrays and allocates nothing per node or per source, so the full
- * public graph (~12.8k nodes, ~50k channels) takes seconds rather than minutes. It also skips the
- * search from every leaf (a node whose channels all go to one neighbour u that has other
- * neighbours; over half of the public graph): the leaf's dependencies equal u's on every other
- * node, and u gains |component| - 2 from it, so the search from u is counted once per such leaf
- * too. The result is exact; only the floating-point summation order differs. Sources can be
- * split into strided parts (part p of N takes sources p, p+N, p+2N, ...); the partial vectors are
- * summed in part order, so an in-process split and the worker-thread runner
+ * Speed (lnd runs the textbook form with per-node slices; we need the full public graph, ~12.8k
+ * nodes and ~50k channels, in seconds):
+ * - flat typed arrays, nothing allocated per node or per source;
+ * - leaf pruning. A leaf is a node whose channels all go to one neighbour u that has other
+ *   neighbours too (over half of the public graph). A leaf is never an intermediate node and every
+ *   path to or from it runs through u, so leaves are removed from the searches and carried as
+ *   weights: u's search stands for 1 + L(u) sources, reaching u stands for 1 + L(u) targets
+ *   (δ[v] += (σv/σw)(1 + L(w) + δ[w])), and u gains the pairs it joins to its own leaves,
+ *   2·L·(|component| - 2) - L·(L - 1) ordered pairs. The result is exact (the specs compare it
+ *   with a plain implementation on random multigraphs); only the floating-point summation order
+ *   differs from lnd's.
+ *
+ * Sources can be split into strided parts (part p of N takes sources p, p+N, p+2N, ...); the
+ * partial vectors are summed in part order, so an in-process split and the worker-thread runner
  * (`parallel-centrality.ts`) give bit-identical results for the same part count.
  */
 import { type CsrAdjacency } from '../graph/channel-graph.js';
@@ -31,79 +37,22 @@ export interface SourceStride {
 }
 
 /**
- * accumulateBetweenness adds, for every selected source s, the Brandes dependencies δs(v) of
- * every node v ≠ s to `out` (raw, not yet divided by 2). `out` must have nodeCount entries.
+ * PrunedAdjacency is the graph without its leaves (same node indices; leaves have no entries),
+ * with per-node leaf counts.
  */
-export function accumulateBetweenness(adj: CsrAdjacency, sources: SourceStride, out: Float64Array): void {
-  const n = adj.nodeCount;
-  const { offsets, neighbours } = adj;
-  if (out.length !== n) throw new RangeError(`output has ${out.length} entries, graph has ${n} nodes`);
-  if (!Number.isInteger(sources.step) || sources.step < 1 || !Number.isInteger(sources.first) || sources.first < 0) {
-    throw new RangeError(`invalid source stride first=${sources.first} step=${sources.step}`);
-  }
-  const sourceWeight = leafSourceWeights(adj);
-  const dist = new Int32Array(n).fill(-1);
-  const sigma = new Float64Array(n);
-  const delta = new Float64Array(n);
-  const order = new Int32Array(n);
-
-  for (let s = sources.first; s < n; s += sources.step) {
-    const weight = sourceWeight[s]!;
-    if (weight === 0) continue; // a leaf: accounted for by its neighbour's search
-    // Forward: BFS from s, counting shortest paths. `order` doubles as queue and (reversed) stack.
-    let head = 0;
-    let tail = 0;
-    order[tail++] = s;
-    dist[s] = 0;
-    sigma[s] = 1;
-    while (head < tail) {
-      const v = order[head++]!;
-      const next = dist[v]! + 1;
-      const sv = sigma[v]!;
-      const end = offsets[v + 1]!;
-      for (let e = offsets[v]!; e < end; e++) {
-        const w = neighbours[e]!;
-        let dw = dist[w]!;
-        if (dw < 0) {
-          dw = next;
-          dist[w] = next;
-          order[tail++] = w;
-        }
-        if (dw === next) sigma[w] = sigma[w]! + sv;
-      }
-    }
-    // Backward: nodes in reverse BFS order; every neighbour one step closer to s is a predecessor,
-    // once per channel, exactly like a predecessor list built during the forward pass.
-    for (let i = tail - 1; i > 0; i--) {
-      const w = order[i]!;
-      const previous = dist[w]! - 1;
-      const coefficient = (1 + delta[w]!) / sigma[w]!;
-      const end = offsets[w + 1]!;
-      for (let e = offsets[w]!; e < end; e++) {
-        const v = neighbours[e]!;
-        if (dist[v] === previous) delta[v] = delta[v]! + sigma[v]! * coefficient;
-      }
-      out[w] = out[w]! + weight * delta[w]!;
-    }
-    // Each leaf l hanging on s lies at the end of a shortest path from l to every other node t of
-    // the component, with s as the only intermediate node next to l: δl(s) = |component| - 2.
-    if (weight > 1) out[s] = out[s]! + (weight - 1) * (tail - 2);
-    // Reset only what this search touched.
-    for (let i = 0; i < tail; i++) {
-      const v = order[i]!;
-      dist[v] = -1;
-      sigma[v] = 0;
-      delta[v] = 0;
-    }
-  }
+export interface PrunedAdjacency extends CsrAdjacency {
+  /** isLeaf is 1 for a pruned leaf, 0 otherwise. */
+  readonly isLeaf: Uint8Array;
+  /** leafCount is the number of pruned leaves hanging on each node. */
+  readonly leafCount: Int32Array;
 }
 
 /**
- * leafSourceWeights returns, per node, how many sources its breadth-first search stands for:
- * 0 for a leaf (all its channels go to one neighbour u, and u has other neighbours too),
- * otherwise 1 + the number of leaves hanging on it.
+ * pruneLeaves removes every leaf: a node whose adjacency entries all point to one neighbour u
+ * that itself has two or more distinct neighbours (so neither end of a two-node component is a
+ * leaf). Parallel channels to a leaf disappear with it; they would only multiply σ through it.
  */
-export function leafSourceWeights(adj: CsrAdjacency): Int32Array {
+export function pruneLeaves(adj: CsrAdjacency): PrunedAdjacency {
   const n = adj.nodeCount;
   const { offsets, neighbours } = adj;
   // soleNeighbour[v]: the one distinct neighbour of v, -1 for none, -2 for two or more.
@@ -120,15 +69,107 @@ export function leafSourceWeights(adj: CsrAdjacency): Int32Array {
     }
     soleNeighbour[v] = sole;
   }
-  const weights = new Int32Array(n).fill(1);
+  const isLeaf = new Uint8Array(n);
+  const leafCount = new Int32Array(n);
   for (let v = 0; v < n; v++) {
     const u = soleNeighbour[v]!;
     if (u >= 0 && soleNeighbour[u] === -2) {
-      weights[v] = 0;
-      weights[u] = weights[u]! + 1;
+      isLeaf[v] = 1;
+      leafCount[u] = leafCount[u]! + 1;
     }
   }
-  return weights;
+  const prunedOffsets = new Int32Array(n + 1);
+  let kept = 0;
+  for (let v = 0; v < n; v++) {
+    if (isLeaf[v] === 0) {
+      const end = offsets[v + 1]!;
+      for (let e = offsets[v]!; e < end; e++) if (isLeaf[neighbours[e]!] === 0) kept++;
+    }
+    prunedOffsets[v + 1] = kept;
+  }
+  const prunedNeighbours = new Int32Array(kept);
+  let at = 0;
+  for (let v = 0; v < n; v++) {
+    if (isLeaf[v] !== 0) continue;
+    const end = offsets[v + 1]!;
+    for (let e = offsets[v]!; e < end; e++) {
+      const w = neighbours[e]!;
+      if (isLeaf[w] === 0) prunedNeighbours[at++] = w;
+    }
+  }
+  return { nodeCount: n, offsets: prunedOffsets, neighbours: prunedNeighbours, isLeaf, leafCount };
+}
+
+/**
+ * accumulateBetweenness adds, for every selected source s, the Brandes dependencies δs(v) of
+ * every node v ≠ s to `out` (raw ordered-pair sums, not yet divided by 2); a selected leaf adds
+ * nothing itself, its neighbour's search accounts for it. `out` must have nodeCount entries.
+ */
+export function accumulateBetweenness(adj: CsrAdjacency, sources: SourceStride, out: Float64Array): void {
+  const n = adj.nodeCount;
+  if (out.length !== n) throw new RangeError(`output has ${out.length} entries, graph has ${n} nodes`);
+  if (!Number.isInteger(sources.step) || sources.step < 1 || !Number.isInteger(sources.first) || sources.first < 0) {
+    throw new RangeError(`invalid source stride first=${sources.first} step=${sources.step}`);
+  }
+  const { offsets, neighbours, isLeaf, leafCount } = pruneLeaves(adj);
+  const dist = new Int32Array(n).fill(-1);
+  const sigma = new Float64Array(n);
+  const delta = new Float64Array(n);
+  const order = new Int32Array(n);
+
+  for (let s = sources.first; s < n; s += sources.step) {
+    if (isLeaf[s] !== 0) continue;
+    // Forward: BFS from s, counting shortest paths. `order` doubles as queue and (reversed) stack.
+    let head = 0;
+    let tail = 0;
+    let componentSize = 0; // nodes of the full graph in s's component, leaves included
+    order[tail++] = s;
+    dist[s] = 0;
+    sigma[s] = 1;
+    while (head < tail) {
+      const v = order[head++]!;
+      componentSize += 1 + leafCount[v]!;
+      const next = dist[v]! + 1;
+      const sv = sigma[v]!;
+      const end = offsets[v + 1]!;
+      for (let e = offsets[v]!; e < end; e++) {
+        const w = neighbours[e]!;
+        let dw = dist[w]!;
+        if (dw < 0) {
+          dw = next;
+          dist[w] = next;
+          order[tail++] = w;
+        }
+        if (dw === next) sigma[w] = sigma[w]! + sv;
+      }
+    }
+    // Backward: nodes in reverse BFS order; every neighbour one step closer to s is a predecessor,
+    // once per channel, exactly like a predecessor list built during the forward pass. Reaching w
+    // also reaches its leaves, hence the target weight 1 + L(w).
+    const sourceWeight = 1 + leafCount[s]!;
+    for (let i = tail - 1; i > 0; i--) {
+      const w = order[i]!;
+      const previous = dist[w]! - 1;
+      const coefficient = (1 + leafCount[w]! + delta[w]!) / sigma[w]!;
+      const end = offsets[w + 1]!;
+      for (let e = offsets[w]!; e < end; e++) {
+        const v = neighbours[e]!;
+        if (dist[v] === previous) delta[v] = delta[v]! + sigma[v]! * coefficient;
+      }
+      out[w] = out[w]! + sourceWeight * delta[w]!;
+    }
+    // s is the only intermediate node between each of its leaves and every other node of the
+    // component, in both directions; a pair of its own leaves is counted once per direction.
+    const leaves = leafCount[s]!;
+    if (leaves > 0) out[s] = out[s]! + 2 * leaves * (componentSize - 2) - leaves * (leaves - 1);
+    // Reset only what this search touched.
+    for (let i = 0; i < tail; i++) {
+      const v = order[i]!;
+      dist[v] = -1;
+      sigma[v] = 0;
+      delta[v] = 0;
+    }
+  }
 }
 
 /** partialBetweenness returns the raw dependency sums of one strided part of the sources. */
