@@ -52,7 +52,7 @@ try {
   console.log(`single-threaded: ${singleSeconds.toFixed(2)} s`);
   const normalized = normalizeBetweenness(single);
   const top = [...normalized.keys()].sort((a, b) => normalized[b] - normalized[a]).slice(0, 5);
-  for (const i of top) console.log(`  ${graph.aliases[i] || graph.pubKeys[i]}  raw ${single[i].toFixed(1)}  normalized ${normalized[i].toFixed(4)}`);
+  for (const i of top) console.log(`  ${graph.aliases[i] || graph.pubKeys[i]}  raw ${single[i].toFixed(4)}  normalized ${normalized[i].toFixed(6)}`);
 
   for (const workers of workerCounts) {
     t = performance.now();

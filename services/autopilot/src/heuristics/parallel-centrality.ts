@@ -58,7 +58,7 @@ function collect(worker: Worker, nodeCount: number, part: number): Promise<Float
     let settled = false;
     worker.once('message', (message: unknown) => {
       settled = true;
-      if (message instanceof Float64Array && message.length === nodeCount) resolve(message);
+      if (isFloat64Array(message) && message.length === nodeCount) resolve(message);
       else reject(new Error(`centrality worker ${part} sent an unexpected message`));
     });
     worker.once('error', (error: Error) => {
@@ -69,4 +69,10 @@ function collect(worker: Worker, nodeCount: number, part: number): Promise<Float
       if (!settled) reject(new Error(`centrality worker ${part} exited with code ${code} before answering`));
     });
   });
+}
+
+// Checked by tag rather than instanceof: under jest the test realm's Float64Array differs from the
+// one the message is deserialized into.
+function isFloat64Array(value: unknown): value is Float64Array {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Float64Array]';
 }

@@ -70,58 +70,69 @@ export function randomMultigraph(nodeCount: number, edgeCount: number, rng: Rng)
 }
 
 /**
- * referenceBetweenness is textbook Brandes on an adjacency Map (one entry per channel, so parallel
- * channels count twice), with predecessor lists, divided by 2 at the end — written for clarity,
- * not speed, as the oracle for the fast kernel.
+ * referenceBetweenness is textbook Brandes as lnd writes it — adjacency lists (one entry per
+ * channel, so parallel channels count twice), a FIFO queue, a stack, predecessor lists, no
+ * shortcuts — divided by 2 at the end. Written for clarity, as the oracle for the fast kernel;
+ * node names are mapped to array indices once so that it finishes on real sub-graphs.
  */
 export function referenceBetweenness(nodes: readonly string[], channels: readonly (readonly [string, string])[]): Map<string, number> {
-  const adjacency = new Map<string, string[]>();
-  for (const node of nodes) adjacency.set(node, []);
+  const index = new Map<string, number>();
+  const names: string[] = [];
+  const indexOf = (name: string): number => {
+    let i = index.get(name);
+    if (i === undefined) {
+      i = names.length;
+      index.set(name, i);
+      names.push(name);
+    }
+    return i;
+  };
+  for (const node of nodes) indexOf(node);
+  const adjacency: number[][] = [];
   for (const [a, b] of channels) {
     if (a === b) continue;
-    if (!adjacency.has(a)) adjacency.set(a, []);
-    if (!adjacency.has(b)) adjacency.set(b, []);
-    adjacency.get(a)?.push(b);
-    adjacency.get(b)?.push(a);
+    const ia = indexOf(a);
+    const ib = indexOf(b);
+    while (adjacency.length < names.length) adjacency.push([]);
+    adjacency[ia]?.push(ib);
+    adjacency[ib]?.push(ia);
   }
-  const centrality = new Map<string, number>();
-  for (const node of adjacency.keys()) centrality.set(node, 0);
+  while (adjacency.length < names.length) adjacency.push([]);
+  const n = names.length;
+  const centrality: number[] = new Array<number>(n).fill(0);
 
-  for (const s of adjacency.keys()) {
-    const stack: string[] = [];
-    const predecessors = new Map<string, string[]>();
-    const sigma = new Map<string, number>([[s, 1]]);
-    const dist = new Map<string, number>([[s, 0]]);
-    const queue: string[] = [s];
+  for (let s = 0; s < n; s++) {
+    const stack: number[] = [];
+    const predecessors: number[][] = Array.from({ length: n }, () => []);
+    const sigma: number[] = new Array<number>(n).fill(0);
+    const dist: number[] = new Array<number>(n).fill(-1);
+    sigma[s] = 1;
+    dist[s] = 0;
+    const queue: number[] = [s];
     for (let head = 0; head < queue.length; head++) {
-      const v = queue[head] as string;
+      const v = queue[head] ?? 0;
       stack.push(v);
-      const dv = dist.get(v) ?? 0;
-      for (const w of adjacency.get(v) ?? []) {
-        if (!dist.has(w)) {
-          dist.set(w, dv + 1);
+      for (const w of adjacency[v] ?? []) {
+        if ((dist[w] ?? -1) < 0) {
+          dist[w] = (dist[v] ?? 0) + 1;
           queue.push(w);
         }
-        if (dist.get(w) === dv + 1) {
-          sigma.set(w, (sigma.get(w) ?? 0) + (sigma.get(v) ?? 0));
-          const list = predecessors.get(w) ?? [];
-          list.push(v);
-          predecessors.set(w, list);
+        if (dist[w] === (dist[v] ?? 0) + 1) {
+          sigma[w] = (sigma[w] ?? 0) + (sigma[v] ?? 0);
+          predecessors[w]?.push(v);
         }
       }
     }
-    const delta = new Map<string, number>();
+    const delta: number[] = new Array<number>(n).fill(0);
     while (stack.length > 0) {
-      const w = stack.pop() as string;
-      for (const v of predecessors.get(w) ?? []) {
-        const contribution = ((sigma.get(v) ?? 0) / (sigma.get(w) ?? 1)) * (1 + (delta.get(w) ?? 0));
-        delta.set(v, (delta.get(v) ?? 0) + contribution);
+      const w = stack.pop() ?? 0;
+      for (const v of predecessors[w] ?? []) {
+        delta[v] = (delta[v] ?? 0) + ((sigma[v] ?? 0) / (sigma[w] ?? 1)) * (1 + (delta[w] ?? 0));
       }
-      if (w !== s) centrality.set(w, (centrality.get(w) ?? 0) + (delta.get(w) ?? 0));
+      if (w !== s) centrality[w] = (centrality[w] ?? 0) + (delta[w] ?? 0);
     }
   }
-  for (const [node, value] of centrality) centrality.set(node, value / 2);
-  return centrality;
+  return new Map(names.map((name, i) => [name, (centrality[i] ?? 0) / 2]));
 }
 
 /** maxRelativeDifference returns the largest |actual - expected| / max(1, |expected|) of two vectors. */
