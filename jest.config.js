@@ -22,7 +22,7 @@ export default {
   transform: { '^.+\\.ts$': swcTransform },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@lnfleet/(config|contracts|messaging|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@lnfleet/(config|contracts|messaging|service-kit|testing)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@lnfleet/service-kit';
+import { backupService } from './service.js';
+
+await runService(backupService);

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@lnfleet/service-kit';
+import { chanfitnessService } from './service.js';
+
+await runService(chanfitnessService);

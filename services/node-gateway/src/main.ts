@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { runService } from '@lnfleet/service-kit';
+import { nodeGatewayService } from './service.js';
+
+await runService(nodeGatewayService);
