@@ -47,7 +47,8 @@ export async function openDatabase(config: DatabaseConfig, options: DatabaseOpti
     migrationsRun: true,
     synchronize: false,
     logging: ['error'],
-    extra: { application_name: schema },
+    // search_path makes raw SQL (not only entity metadata) land in the service's own schema.
+    extra: { application_name: schema, options: `-c search_path="${schema}"` },
   });
   try {
     return await dataSource.initialize();

@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestMicroservice, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -51,7 +51,11 @@ export interface RunningService {
  * streams and starts the service's consumers. It fails fast, naming what is wrong (a config
  * variable, an unreachable server); a partial start is undone before the error propagates.
  */
-export async function bootstrapService(definition: ServiceDefinition, env: Env = process.env): Promise<RunningService> {
+export async function bootstrapService(
+  definition: ServiceDefinition,
+  env: Env = process.env,
+  options: { readonly logger?: false | LogLevel[] } = {},
+): Promise<RunningService> {
   const natsConfig = loadNatsConfig(env);
   const databaseConfig = loadDatabaseConfig(env);
   const topology = new Topology({
@@ -72,7 +76,10 @@ export async function bootstrapService(definition: ServiceDefinition, env: Env =
       bindings: definition.bindings(topology),
       provisionStreams: false,
     });
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(rootModule(context, definition.module), { strategy: server, bufferLogs: false });
+    const app = await NestFactory.createMicroservice<MicroserviceOptions>(rootModule(context, definition.module), {
+      strategy: server,
+      logger: options.logger ?? ['log', 'warn', 'error'],
+    });
     app.useGlobalFilters(new RethrowingRpcExceptionFilter());
     await app.listen();
     const openedDataSource = dataSource;
