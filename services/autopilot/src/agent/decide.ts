@@ -1,0 +1,175 @@
+/**
+ * The autopilot's decision: given one node's state and the public graph, which channels to open
+ * now. This is lnd's agent loop body (budget, stop conditions, skip set, scoring, weighted choice,
+ * channel sizes) as a pure function: no I/O, no clock, no global randomness. The shell builds the
+ * state from events, calls `decide` on every signal and on a timer, records the decision with its
+ * seed, and sends one OpenChannel command per open.
+ *
+ * Rules (lnd's):
+ * - totalChans = active channels + pending opens (a pending open counts with its amount);
+ *   `channelBudget(totalChans, wallet)` gives (funds, numChans).
+ * - Stop if numChans == 0, or funds == 0 or funds < minChanSize.
+ * - chanSize = min(maxChanSize, funds).
+ * - Skip self, existing peers, pending opens, pending connections, failed peers and nodes without
+ *   addresses; the heuristic scores the rest; the weighted choice picks up to numChans of them.
+ * - Each pick gets min(chanSize, funds left): all channels are max size except possibly the last,
+ *   which takes the remainder; stop once that is below minChanSize.
+ * - Nothing while pending opens >= maxPendingOpens.
+ *
+ * Where we differ from lnd:
+ * - Failures expire: `failedUntil` holds per peer the time until which it is skipped, compared
+ *   with `now` (lnd never forgets a failed node). Without `now`, every recorded failure counts.
+ * - New opens are capped at the free pending-open slots (lnd starts them all and drops the
+ *   surplus when it finds the cap reached).
+ * - Picks are deterministic for a given seed, and the remainder goes to the last pick (lnd's
+ *   order is that of a Go map, i.e. random).
+ */
+import { type ChannelGraph, type NodeAddress } from '../graph/channel-graph.js';
+import { type AttachmentHeuristic } from '../heuristics/heuristic.js';
+import { chooseN } from './choose.js';
+import { type ChannelBudget, channelBudget, type ChannelConstraints, validateConstraints } from './constraints.js';
+import { isFailureActive } from './failure-backoff.js';
+import { type LocalChannel } from './local-channel.js';
+import { type Rng } from './prng.js';
+
+/** PendingOpen is a channel open the agent started that has not confirmed yet. */
+export interface PendingOpen {
+  readonly peer: string;
+  readonly amountSat: number;
+}
+
+/** AgentState is what the agent knows about one node when it decides. */
+export interface AgentState {
+  /** self is the node's own public key. */
+  readonly self: string;
+  /** channels are the node's active channels. */
+  readonly channels: readonly LocalChannel[];
+  /** pendingOpens are opens in flight (requested, not yet confirmed). */
+  readonly pendingOpens: readonly PendingOpen[];
+  /** pendingConnections are peers the node is still trying to connect to. */
+  readonly pendingConnections?: readonly string[];
+  /** failedUntil maps a peer that failed to the time (ms since the epoch) until which it is skipped. */
+  readonly failedUntil: ReadonlyMap<string, number>;
+  /** walletBalanceSat is the node's spendable on-chain balance. */
+  readonly walletBalanceSat: number;
+}
+
+/** DecideInput is everything besides the node's state that a decision depends on. */
+export interface DecideInput {
+  readonly graph: ChannelGraph;
+  readonly heuristic: AttachmentHeuristic;
+  readonly constraints: ChannelConstraints;
+  /** rng draws the weighted choice; seed it from the decision id to make the decision replayable. */
+  readonly rng: Rng;
+}
+
+/** ChannelOpenDirective asks for one channel: to whom, how big, where to reach the peer. */
+export interface ChannelOpenDirective {
+  readonly peer: string;
+  readonly amountSat: number;
+  readonly addresses: readonly NodeAddress[];
+  /** score is the heuristic's score that got the peer picked. */
+  readonly score: number;
+}
+
+/**
+ * StopReason says why a decision opened no more channels:
+ * - `enough-channels`: the channel limit is reached or the allocation is met (numChans == 0);
+ * - `insufficient-funds`: the budget is 0 or below the minimum channel size;
+ * - `max-pending-opens`: as many opens are in flight as allowed;
+ * - `no-candidates`: the heuristic scored no eligible node;
+ * - `no-positive-scores`: every scored node scored 0;
+ * - `channel-count`: all budgeted channels are opened (the normal end);
+ * - `pending-open-slots`: the remaining pending-open slots are used up;
+ * - `funds-exhausted`: the funds left were below the minimum channel size;
+ * - `candidates-exhausted`: fewer nodes with a positive score than channels wanted.
+ */
+export type StopReason =
+  | 'enough-channels'
+  | 'insufficient-funds'
+  | 'max-pending-opens'
+  | 'no-candidates'
+  | 'no-positive-scores'
+  | 'channel-count'
+  | 'pending-open-slots'
+  | 'funds-exhausted'
+  | 'candidates-exhausted';
+
+/** Decision is the outcome of {@link decide}, with enough context to explain it. */
+export interface Decision {
+  readonly opens: readonly ChannelOpenDirective[];
+  readonly budget: ChannelBudget;
+  readonly stoppedBy: StopReason;
+  /** chanSizeSat is the size each channel aimed for (0 when the budget stopped the decision). */
+  readonly chanSizeSat: number;
+  /** candidates is the number of nodes offered to the heuristic. */
+  readonly candidates: number;
+}
+
+/**
+ * decide returns the channels to open for one node now. `now` (ms since the epoch) decides which
+ * recorded failures have expired; without it none have. Throws if the constraints are invalid or
+ * the heuristic fails.
+ */
+export function decide(state: AgentState, input: DecideInput, now?: number): Decision {
+  const { graph, heuristic, rng } = input;
+  const constraints = validateConstraints(input.constraints);
+
+  const totalChans: LocalChannel[] = [
+    ...state.channels,
+    ...state.pendingOpens.map((open) => ({ channelId: `pending:${open.peer}`, peer: open.peer, balanceSat: open.amountSat })),
+  ];
+  const budget = channelBudget(constraints, totalChans, state.walletBalanceSat);
+  const stop = (stoppedBy: StopReason, chanSizeSat = 0, candidates = 0): Decision => ({
+    opens: [],
+    budget,
+    stoppedBy,
+    chanSizeSat,
+    candidates,
+  });
+  if (budget.channels === 0) return stop('enough-channels');
+  if (budget.amountSat <= 0 || budget.amountSat < constraints.minChanSizeSat) return stop('insufficient-funds');
+  const freeSlots = constraints.maxPendingOpens - state.pendingOpens.length;
+  if (freeSlots <= 0) return stop('max-pending-opens');
+
+  const chanSizeSat = Math.min(constraints.maxChanSizeSat, budget.amountSat);
+
+  const skip = new Set<string>([state.self]);
+  for (const channel of totalChans) skip.add(channel.peer);
+  for (const peer of state.pendingConnections ?? []) skip.add(peer);
+  for (const [peer, until] of state.failedUntil) {
+    if (now === undefined || isFailureActive(until, now)) skip.add(peer);
+  }
+  const candidates = new Set<string>();
+  for (let v = 0; v < graph.nodeCount; v++) {
+    const pubKey = graph.pubKeys[v] ?? '';
+    if ((graph.addresses[v]?.length ?? 0) === 0 || skip.has(pubKey)) continue;
+    candidates.add(pubKey);
+  }
+
+  const scored = heuristic.nodeScores(graph, totalChans, chanSizeSat, candidates);
+  // Only eligible nodes can be picked, whatever a heuristic returns.
+  const scores = new Map([...scored].filter(([node]) => candidates.has(node)));
+  if (scores.size === 0) return stop('no-candidates', chanSizeSat, candidates.size);
+
+  const wanted = Math.min(budget.channels, freeSlots);
+  const chosen = chooseN(wanted, scores, rng);
+  if (chosen.length === 0) return stop('no-positive-scores', chanSizeSat, candidates.size);
+
+  const opens: ChannelOpenDirective[] = [];
+  let fundsLeft = budget.amountSat;
+  let stoppedBy: StopReason | undefined;
+  for (const { node, score } of chosen) {
+    const amountSat = Math.min(chanSizeSat, fundsLeft);
+    if (amountSat < constraints.minChanSizeSat || amountSat <= 0) {
+      stoppedBy = 'funds-exhausted';
+      break;
+    }
+    fundsLeft -= amountSat;
+    const index = graph.indexOf(node);
+    opens.push({ peer: node, amountSat, addresses: index === undefined ? [] : (graph.addresses[index] ?? []), score });
+  }
+  stoppedBy ??=
+    opens.length === budget.channels ? 'channel-count' : opens.length === freeSlots ? 'pending-open-slots' : 'candidates-exhausted';
+  return { opens, budget, stoppedBy, chanSizeSat, candidates: candidates.size };
+}
