@@ -13,6 +13,10 @@ import { betweennessCentrality, normalizeBetweenness } from './betweenness-centr
 import { compileCentralityWorker } from './compile-worker.fixture.js';
 import { betweennessCentralityParallel } from './parallel-centrality.js';
 import { maxRelativeDifference, referenceBetweenness } from './test-graphs.fixture.js';
+import { topCentrality } from './top-centrality.js';
+import { DEFAULT_CONSTRAINTS } from '../agent/constraints.js';
+import { decide } from '../agent/decide.js';
+import { createRng } from '../agent/prng.js';
 
 const GRAPH_PATH =
   process.env.LNFLEET_GRAPH ??
@@ -49,6 +53,7 @@ function expectAgreesWithReference(json: DescribeGraphJson): void {
 describeWithGraph('betweenness centrality on the real graph (2025-10-25)', () => {
   let json: DescribeGraphJson;
   let graph: ChannelGraph;
+  let fullRaw: Float64Array | undefined;
 
   beforeAll(() => {
     json = JSON.parse(gunzipSync(readFileSync(GRAPH_PATH)).toString('utf8')) as DescribeGraphJson;
@@ -97,12 +102,34 @@ describeWithGraph('betweenness centrality on the real graph (2025-10-25)', () =>
     const compiled = await compileCentralityWorker();
     try {
       const raw = await betweennessCentralityParallel(graph, 2, { workerUrl: compiled.workerUrl });
+      fullRaw = raw;
       const top = [...raw.keys()].sort((a, b) => (raw[b] ?? 0) - (raw[a] ?? 0)).slice(0, 5);
       expect(top.map((i) => graph.aliases[i])).toEqual(golden.map(([alias]) => alias));
       expect(maxRelativeDifference(top.map((i) => raw[i] ?? 0), golden.map(([, value]) => value))).toBeLessThan(1e-10);
       expect(normalizeBetweenness(raw)[top[0] ?? 0]).toBe(1);
     } finally {
       compiled.remove();
+    }
+  });
+
+  it('spends the 0.6 BTC budget of a fresh node on 4 reachable central nodes (lnd defaults, 1 BTC wallet)', () => {
+    const normalized = normalizeBetweenness(fullRaw ?? betweennessCentrality(graph));
+    const self = graph.pubKeys[0] ?? '';
+    const decision = decide(
+      { self, channels: [], pendingOpens: [], failedUntil: new Map(), walletBalanceSat: 100_000_000 },
+      { graph, heuristic: topCentrality({ centrality: () => normalized }), constraints: DEFAULT_CONSTRAINTS, rng: createRng(7) },
+      Date.UTC(2025, 9, 25),
+    );
+    // 60% of 1 BTC over 5 channels of at most 16,777,215 sat: 3 full channels, then 9,668,355 and the
+    // remaining 0 sat (below the 20,000 sat minimum) -> 4 opens.
+    expect(decision.budget).toEqual({ amountSat: 60_000_000, channels: 5 });
+    expect(decision.opens.map((open) => open.amountSat)).toEqual([16_777_215, 16_777_215, 16_777_215, 9_668_355]);
+    expect(decision.stoppedBy).toBe('funds-exhausted');
+    expect(decision.candidates).toBe(7_675);
+    for (const open of decision.opens) {
+      expect(open.addresses.length).toBeGreaterThan(0);
+      expect(open.score).toBeGreaterThan(0);
+      expect(open.peer).not.toBe(self);
     }
   });
 });
