@@ -26,7 +26,7 @@ export const NatsEnv = z
     NATS_TLS_CA_FILE: z.string().optional(),
     NATS_TLS_CERT_FILE: z.string().optional(),
     NATS_TLS_KEY_FILE: z.string().optional(),
-    LNFLEET_NAMESPACE: z.string().regex(/^[A-Za-z0-9_]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 _').optional(),
+    LNFLEET_NAMESPACE: z.string().regex(/^[a-z0-9_]{1,32}$/, 'must be 1-32 characters of a-z 0-9 _').optional(),
     LNFLEET_STREAM_REPLICAS: positiveInt.max(5, 'at most 5').default(1),
   })
   .superRefine((env, ctx) => {
@@ -106,9 +106,13 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   return { url: parsed.DATABASE_URL, ...(parsed.DATABASE_SCHEMA !== undefined ? { schema: parsed.DATABASE_SCHEMA } : {}) };
 }
 
-/** redactUrl hides the password in a connection URL so it can be logged. */
+/**
+ * redactUrl hides the password in a connection URL so it can be logged: the one in the user info
+ * (which ends at the last '@' before the path, as PostgreSQL and WHATWG URLs read it, so an
+ * unescaped '@' in a password is hidden too) and a `password=` query parameter.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return url.replace(/\/\/([^:@/?#]*):[^/?#]*@/, '//$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 function withoutUndefined<T extends Record<string, string | undefined>>(record: T): { [K in keyof T]?: string } {

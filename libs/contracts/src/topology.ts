@@ -38,7 +38,7 @@ export interface StreamSpec {
 
 /** TopologyOptions tunes the streams; defaults suit one NATS server. */
 export interface TopologyOptions {
-  /** namespace prefixes every stream and subject; letters, digits and '_' only. Default: none. */
+  /** namespace prefixes every stream and subject; lowercase letters, digits and '_'. Default: none. */
   readonly namespace?: string;
   /** replicas per stream; 3 on a NATS cluster. Default 1. */
   readonly replicas?: number;
@@ -60,8 +60,9 @@ export class Topology {
 
   constructor(options: TopologyOptions = {}) {
     const namespace = options.namespace ?? '';
-    if (namespace !== '' && !/^[A-Za-z0-9_]{1,32}$/.test(namespace)) {
-      throw new Error(`namespace "${namespace}" must be 1-32 characters of A-Z a-z 0-9 _`);
+    // Lowercase only: stream names are uppercased, so "a" and "A" would share streams but not subjects.
+    if (namespace !== '' && !/^[a-z0-9_]{1,32}$/.test(namespace)) {
+      throw new Error(`namespace "${namespace}" must be 1-32 characters of a-z 0-9 _`);
     }
     this.namespace = namespace;
     this.subjectRoot = namespace === '' ? 'lnfleet' : `${namespace}.lnfleet`;
