@@ -9,20 +9,21 @@ import {
   type NatsConnection,
 } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnectionConfig } from '@lnfleet/config';
+import { redactUrl, type NatsConnectionConfig } from '@lnfleet/config';
 
 /** NatsUnavailableError says NATS could not be reached at start, and where it was looked for. */
 export class NatsUnavailableError extends Error {
   override readonly name = 'NatsUnavailableError';
-  constructor(
-    readonly servers: readonly string[],
-    cause: unknown,
-  ) {
+  /** servers are the URLs tried, with any password in them hidden (errors get logged). */
+  readonly servers: readonly string[];
+  constructor(servers: readonly string[], cause: unknown) {
+    const shown = servers.map(redactUrl);
     super(
-      `cannot connect to NATS at ${servers.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+      `cannot connect to NATS at ${shown.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
         'Is nats-server running with JetStream (-js)? Set NATS_URL to point elsewhere.',
       { cause },
     );
+    this.servers = shown;
   }
 }
 

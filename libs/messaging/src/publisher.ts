@@ -93,7 +93,9 @@ export class JetStreamPublisher {
     if (expect?.lastSubjectSequence !== undefined) options.expect = { lastSubjectSequence: expect.lastSubjectSequence };
     if (headers !== undefined) options.headers = headers;
     let lastError: unknown;
+    let attempts = 0;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      attempts = attempt;
       try {
         const ack = await this.js.publish(subject, payload, options);
         return { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate };
@@ -103,7 +105,7 @@ export class JetStreamPublisher {
         await sleep(Math.min(5_000, this.retryDelayMs * 2 ** (attempt - 1)));
       }
     }
-    throw new PublishFailedError(subject, messageId, this.attempts, lastError);
+    throw new PublishFailedError(subject, messageId, attempts, lastError);
   }
 }
 

@@ -10,8 +10,8 @@ export class StreamConflictError extends Error {
 /**
  * ensureStreams creates the streams that do not exist and brings existing ones in line with their
  * spec. It is idempotent, so every service runs it at start and the order services start in does
- * not matter. Retention and storage cannot change on a live stream; a mismatch there is reported,
- * not "fixed" by deleting data.
+ * not matter. Retention and storage cannot change on a live stream, nor can deny_delete/deny_purge
+ * be lifted; a mismatch there is reported, not "fixed" by deleting data.
  */
 export async function ensureStreams(jsm: JetStreamManager, specs: readonly StreamSpec[]): Promise<void> {
   for (const spec of specs) {
@@ -39,6 +39,14 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<vo
     throw new StreamConflictError(
       `stream ${spec.name} exists with retention=${current.retention} storage=${current.storage}, ` +
         `but ${wanted.retention}/${wanted.storage} is required; migrate it by hand (these cannot change in place)`,
+    );
+  }
+  // NATS can turn deny_delete/deny_purge on in place, but refuses to lift them.
+  const lifted = [current.deny_delete && !wanted.deny_delete ? 'deny_delete' : '', current.deny_purge && !wanted.deny_purge ? 'deny_purge' : ''].filter((flag) => flag !== '');
+  if (lifted.length > 0) {
+    throw new StreamConflictError(
+      `stream ${spec.name} exists with ${lifted.join(' and ')} set, but its spec allows ${lifted.length > 1 ? 'them' : 'it'}; ` +
+        'NATS cannot lift these in place, so migrate it by hand',
     );
   }
   const drifted =
