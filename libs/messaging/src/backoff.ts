@@ -4,7 +4,7 @@ export interface RedeliveryPolicy {
   readonly maxDeliveries: number;
   /** initialDelayMs is the wait after the first failure; it doubles on each later one. Default 1 s. */
   readonly initialDelayMs: number;
-  /** maxDelayMs caps the wait. Default 60 s; with the defaults a message is retried for ~5 min. */
+  /** maxDelayMs caps the wait. Default 60 s; with the defaults a message is retried for about 4 minutes (243 s before jitter). */
   readonly maxDelayMs: number;
 }
 
