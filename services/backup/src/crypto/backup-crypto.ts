@@ -1,0 +1,252 @@
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes as secureRandomBytes } from '@noble/ciphers/utils.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { Pubkey } from '@lnfleet/contracts';
+import { InvalidMasterKeyError, MalformedBackupError, NodeMismatchError, WrongKeyOrTamperedError } from '../errors.js';
+import { ByteReader, ByteWriter, bytesToHex, equalBytes, hexToBytes } from '../format/bytes.js';
+
+/**
+ * Encryption of backup files. Each managed node's backups are sealed with XChaCha20-Poly1305 (an
+ * AEAD: confidentiality and integrity in one) under a key of its own, derived from one master key
+ * with HKDF-SHA256. Like lnd's packed backups, each file gets a fresh random 24-byte nonce (192
+ * bits make random nonces safe for any number of files under one key). Unlike lnd, which uses the
+ * nonce as associated data, we authenticate the whole clear header, so a file cannot be passed off
+ * as another node's, another version, or another format.
+ *
+ * Encrypted file (all integers unsigned, big-endian):
+ *
+ * | size    | field                                                              |
+ * |---------|--------------------------------------------------------------------|
+ * | 4       | magic `LFBK` (0x4c 0x46 0x42 0x4b)                                 |
+ * | 1       | file format version, 0x01                                          |
+ * | 33      | node id                                                            |
+ * | 8       | backup version (1 .. 2^53 - 1)                                     |
+ * | 24      | nonce                                                              |
+ * | n + 16  | ciphertext of the n-byte serialized channel set, then the 16-byte tag |
+ *
+ * The associated data is the 46-byte header (magic to backup version). Key derivation:
+ * `nodeKey = HKDF-SHA256(ikm = masterKey, salt = "lnfleet-backup-kdf-v1", info =
+ * "lnfleet channel-set key" ‖ 0x00 ‖ nodeId (33 bytes), length = 32)`.
+ */
+
+/** BACKUP_FILE_MAGIC opens every encrypted backup file: ASCII `LFBK` (lnfleet backup). */
+export const BACKUP_FILE_MAGIC: Uint8Array = new Uint8Array([0x4c, 0x46, 0x42, 0x4b]);
+
+/** BACKUP_FILE_FORMAT_VERSION is the file format version this code writes and the only one it reads. */
+export const BACKUP_FILE_FORMAT_VERSION = 1;
+
+/** BACKUP_HEADER_SIZE is the size of the clear, authenticated header. */
+export const BACKUP_HEADER_SIZE = 4 + 1 + 33 + 8;
+
+/** NONCE_SIZE is XChaCha20's nonce size. */
+export const NONCE_SIZE = 24;
+
+/** TAG_SIZE is Poly1305's tag size. */
+export const TAG_SIZE = 16;
+
+/** MASTER_KEY_SIZE is the master key's required length in bytes. */
+export const MASTER_KEY_SIZE = 32;
+
+const KDF_SALT = new TextEncoder().encode('lnfleet-backup-kdf-v1');
+const KDF_INFO_PREFIX = new TextEncoder().encode('lnfleet channel-set key\0');
+
+/** RandomBytes returns `length` cryptographically random bytes; tests inject a fixed one. */
+export type RandomBytes = (length: number) => Uint8Array;
+
+/**
+ * MasterKey is the secret all node keys derive from. It never prints itself: `toString` and
+ * `toJSON` say "[MasterKey]" so a stray log line cannot leak it.
+ */
+export class MasterKey {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** fromBytes takes a master key as raw bytes; throws InvalidMasterKeyError unless there are 32. */
+  static fromBytes(bytes: Uint8Array): MasterKey {
+    if (bytes.length !== MASTER_KEY_SIZE) {
+      throw new InvalidMasterKeyError(`master key must be ${MASTER_KEY_SIZE} bytes, got ${bytes.length}`);
+    }
+    return new MasterKey(Uint8Array.from(bytes));
+  }
+
+  /** bytes returns a copy of the key bytes, for key derivation. */
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.#bytes);
+  }
+
+  /** toString hides the key. */
+  toString(): string {
+    return '[MasterKey]';
+  }
+
+  /** toJSON hides the key. */
+  toJSON(): string {
+    return '[MasterKey]';
+  }
+}
+
+/**
+ * parseMasterKey reads the master key secret as 64 hex characters or as base64 (standard or
+ * URL-safe alphabet, with or without padding) of exactly 32 bytes. Surrounding whitespace (a
+ * trailing newline in a mounted secret file) is ignored. Throws InvalidMasterKeyError saying what
+ * is wrong, never echoing the value. Hex takes precedence: 64 hex characters are also valid base64,
+ * but of 48 bytes, which would be rejected anyway.
+ */
+export function parseMasterKey(secret: string): MasterKey {
+  const text = secret.trim();
+  if (text === '') throw new InvalidMasterKeyError('master key is empty: expected 32 bytes as 64 hex characters or base64');
+  if (/^[0-9a-fA-F]+$/.test(text) && text.length === 2 * MASTER_KEY_SIZE) {
+    return MasterKey.fromBytes(hexToBytes(text));
+  }
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+    const decoded = Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+    if (decoded.length === MASTER_KEY_SIZE) return MasterKey.fromBytes(new Uint8Array(decoded));
+    throw new InvalidMasterKeyError(
+      `master key must be ${MASTER_KEY_SIZE} bytes; the value (${text.length} characters) decodes to ` +
+        `${decoded.length} bytes as base64 (64 hex characters or 44 base64 characters expected)`,
+    );
+  }
+  throw new InvalidMasterKeyError(
+    `master key must be ${MASTER_KEY_SIZE} bytes written as 64 hex characters or base64; the value (${text.length} characters) is neither`,
+  );
+}
+
+/** NodeKey is the key that seals one node's backups; derive it with `deriveNodeKey`. */
+export class NodeKey {
+  readonly #bytes: Uint8Array;
+
+  /** nodeId is the node this key belongs to. */
+  readonly nodeId: string;
+
+  private constructor(nodeId: string, bytes: Uint8Array) {
+    this.nodeId = nodeId;
+    this.#bytes = bytes;
+  }
+
+  /** derive derives the key of `nodeId` from the master key; `deriveNodeKey` is the same. */
+  static derive(master: MasterKey, nodeId: string): NodeKey {
+    if (!Pubkey.safeParse(nodeId).success) throw new RangeError(`node id "${nodeId}" is not a compressed public key`);
+    const info = new Uint8Array(KDF_INFO_PREFIX.length + 33);
+    info.set(KDF_INFO_PREFIX);
+    info.set(hexToBytes(nodeId), KDF_INFO_PREFIX.length);
+    return new NodeKey(nodeId, hkdf(sha256, master.bytes(), KDF_SALT, info, 32));
+  }
+
+  /** bytes returns a copy of the key bytes (for test vectors; the cipher uses them internally). */
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.#bytes);
+  }
+
+  /** toString hides the key. */
+  toString(): string {
+    return `[NodeKey ${this.nodeId}]`;
+  }
+
+  /** toJSON hides the key. */
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+/**
+ * deriveNodeKey derives the key of one node from the master key (HKDF-SHA256 with the node id in
+ * the info). Keys of different nodes are independent: one leaked node key reveals no other.
+ */
+export function deriveNodeKey(master: MasterKey, nodeId: string): NodeKey {
+  return NodeKey.derive(master, nodeId);
+}
+
+/** BackupHeader is the clear part of an encrypted backup file. */
+export interface BackupHeader {
+  readonly formatVersion: number;
+  readonly nodeId: string;
+  readonly backupVersion: number;
+}
+
+/**
+ * encryptBackup seals a serialized channel set as backup `backupVersion` of the key's node, with a
+ * fresh random nonce (so two encryptions of one plaintext differ; compare plaintexts, or content
+ * hashes, to see whether a set changed).
+ */
+export function encryptBackup(
+  plaintext: Uint8Array,
+  key: NodeKey,
+  backupVersion: number,
+  randomBytes: RandomBytes = secureRandomBytes,
+): Uint8Array {
+  if (!Number.isSafeInteger(backupVersion) || backupVersion < 1) {
+    throw new RangeError(`backup version must be a positive integer, got ${backupVersion}`);
+  }
+  const header = writeHeader({ formatVersion: BACKUP_FILE_FORMAT_VERSION, nodeId: key.nodeId, backupVersion });
+  const nonce = randomBytes(NONCE_SIZE);
+  if (nonce.length !== NONCE_SIZE) throw new RangeError(`random source gave ${nonce.length} bytes, not ${NONCE_SIZE}`);
+  const sealed = xchacha20poly1305(key.bytes(), nonce, header).encrypt(plaintext);
+  const file = new Uint8Array(header.length + NONCE_SIZE + sealed.length);
+  file.set(header);
+  file.set(nonce, header.length);
+  file.set(sealed, header.length + NONCE_SIZE);
+  return file;
+}
+
+/**
+ * readBackupHeader reads the clear header of an encrypted backup. It is NOT authenticated until
+ * `decryptBackup` succeeds: use it to pick the key and to name files, never to trust content.
+ * Throws MalformedBackupError for a file too short, with the wrong magic or an unknown version.
+ */
+export function readBackupHeader(file: Uint8Array): BackupHeader {
+  if (file.length < BACKUP_HEADER_SIZE + NONCE_SIZE + TAG_SIZE) {
+    throw new MalformedBackupError(
+      `backup file is ${file.length} bytes, shorter than the ${BACKUP_HEADER_SIZE + NONCE_SIZE + TAG_SIZE} bytes of header, nonce and tag`,
+    );
+  }
+  const reader = new ByteReader(file);
+  if (!equalBytes(reader.bytes(4), BACKUP_FILE_MAGIC)) {
+    throw new MalformedBackupError('not an lnfleet backup file (magic is not "LFBK")', 0);
+  }
+  const formatVersion = reader.u8();
+  if (formatVersion !== BACKUP_FILE_FORMAT_VERSION) {
+    throw new MalformedBackupError(
+      `backup file format version ${formatVersion} is not supported (this code reads version ${BACKUP_FILE_FORMAT_VERSION})`,
+      4,
+    );
+  }
+  const nodeId = bytesToHex(reader.bytes(33));
+  if (!Pubkey.safeParse(nodeId).success) throw new MalformedBackupError('node id is not a compressed public key', 5);
+  const version = reader.u64();
+  if (version < 1n || version > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new MalformedBackupError(`backup version ${version} is out of range`, 38);
+  }
+  return { formatVersion, nodeId, backupVersion: Number(version) };
+}
+
+/**
+ * decryptBackup authenticates and opens an encrypted backup with the node's key and returns the
+ * serialized channel set. Throws MalformedBackupError when the file is not a backup we read,
+ * NodeMismatchError when its header names another node than the key's, and
+ * WrongKeyOrTamperedError when authentication fails (wrong master key, or any byte changed).
+ */
+export function decryptBackup(file: Uint8Array, key: NodeKey): { header: BackupHeader; plaintext: Uint8Array } {
+  const header = readBackupHeader(file);
+  if (header.nodeId !== key.nodeId) throw new NodeMismatchError(key.nodeId, header.nodeId);
+  const aad = file.subarray(0, BACKUP_HEADER_SIZE);
+  const nonce = file.subarray(BACKUP_HEADER_SIZE, BACKUP_HEADER_SIZE + NONCE_SIZE);
+  const sealed = file.subarray(BACKUP_HEADER_SIZE + NONCE_SIZE);
+  try {
+    return { header, plaintext: xchacha20poly1305(key.bytes(), nonce, aad).decrypt(sealed) };
+  } catch (cause) {
+    throw new WrongKeyOrTamperedError(header.nodeId, header.backupVersion, { cause });
+  }
+}
+
+function writeHeader(header: BackupHeader): Uint8Array {
+  const writer = new ByteWriter();
+  writer.bytes(BACKUP_FILE_MAGIC);
+  writer.u8(header.formatVersion);
+  writer.bytes(hexToBytes(header.nodeId));
+  writer.u64(BigInt(header.backupVersion));
+  return writer.finish();
+}
