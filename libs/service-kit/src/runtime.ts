@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule, type INestMicroservice, type LogLevel, type Type } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestApplication, type INestMicroservice, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -15,8 +15,12 @@ import {
   type ConsumerBinding,
 } from '@lnfleet/messaging';
 import { openDatabase, type DatabaseOptions } from './database.js';
+import { loadHttpConfig, type HttpOptions } from './http.js';
 
-/** ServiceContext is what every service gets injected: its name, topology, publisher and database. */
+/**
+ * ServiceContext is what every service gets injected: its name, topology, publisher, database,
+ * and the environment it was started with (to read its own settings with parseEnv).
+ */
 export class ServiceContext {
   constructor(
     readonly name: string,
@@ -24,6 +28,7 @@ export class ServiceContext {
     readonly connection: NatsConnection,
     readonly publisher: JetStreamPublisher,
     readonly dataSource: DataSource,
+    readonly env: Env = {},
   ) {}
 }
 
@@ -34,8 +39,22 @@ export interface ServiceDefinition {
   /** module holds the service's controllers and providers. */
   readonly module: Type;
   readonly database: Omit<DatabaseOptions, 'schema'> & { readonly schema?: string };
-  /** bindings lists the durable consumers the service reads (none for a skeleton). */
-  readonly bindings: (topology: Topology) => readonly ConsumerBinding[];
+  /** bindings lists the durable consumers the service reads (none for a skeleton); env holds its settings. */
+  readonly bindings: (topology: Topology, env: Env) => readonly ConsumerBinding[];
+  /**
+   * http, when set, also serves the module's HTTP controllers on HTTP_PORT (default
+   * `http.defaultPort`) and HTTP_HOST, next to the JetStream consumers, in one Nest application.
+   */
+  readonly http?: HttpOptions;
+}
+
+/** HttpEndpoint is where a running service's HTTP API listens. */
+export interface HttpEndpoint {
+  readonly app: INestApplication;
+  /** port is the bound port (the chosen one when HTTP_PORT was 0). */
+  readonly port: number;
+  /** url is a base URL for clients on this host, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
 }
 
 /** RunningService is a started service; stop() shuts it down in order. */
@@ -43,6 +62,8 @@ export interface RunningService {
   readonly app: INestMicroservice;
   readonly context: ServiceContext;
   readonly server: JetStreamServer;
+  /** http is the HTTP API, present when the definition asked for one. */
+  readonly http?: HttpEndpoint;
   stop(): Promise<void>;
 }
 
@@ -58,6 +79,7 @@ export async function bootstrapService(
 ): Promise<RunningService> {
   const natsConfig = loadNatsConfig(env);
   const databaseConfig = loadDatabaseConfig(env);
+  const httpConfig = definition.http === undefined ? undefined : loadHttpConfig(env, definition.http.defaultPort);
   const topology = new Topology({
     ...(natsConfig.namespace !== undefined ? { namespace: natsConfig.namespace } : {}),
     replicas: natsConfig.streamReplicas,
@@ -65,39 +87,70 @@ export async function bootstrapService(
 
   const connection = await connectNats(natsConfig, `lnfleet-${definition.name}`);
   let dataSource: DataSource | undefined;
+  let httpApp: INestApplication | undefined;
   try {
     await ensureStreams(await jetstreamManager(connection), Object.values(topology.streams()));
     dataSource = await openDatabase(databaseConfig, { schema: definition.name.replaceAll('-', '_'), ...definition.database });
-    const context = new ServiceContext(definition.name, topology, connection, new JetStreamPublisher(jetstream(connection), topology), dataSource);
+    const context = new ServiceContext(
+      definition.name,
+      topology,
+      connection,
+      new JetStreamPublisher(jetstream(connection), topology),
+      dataSource,
+      env,
+    );
     const server = new JetStreamServer({
       service: definition.name,
       topology,
       connection,
-      bindings: definition.bindings(topology),
+      bindings: definition.bindings(topology, env),
       provisionStreams: false,
     });
-    const app = await NestFactory.createMicroservice<MicroserviceOptions>(rootModule(context, definition.module), {
-      strategy: server,
-      logger: options.logger ?? ['log', 'warn', 'error'],
-    });
-    app.useGlobalFilters(new RethrowingRpcExceptionFilter());
-    await app.listen();
+    const logger = options.logger ?? ['log', 'warn', 'error'];
+    let app: INestMicroservice;
+    let http: HttpEndpoint | undefined;
+    if (httpConfig === undefined) {
+      app = await NestFactory.createMicroservice<MicroserviceOptions>(rootModule(context, definition.module), { strategy: server, logger });
+      app.useGlobalFilters(new RethrowingRpcExceptionFilter());
+      await app.listen();
+    } else {
+      // A hybrid application: one module instance (one set of providers) behind both transports.
+      httpApp = await NestFactory.create(rootModule(context, definition.module), { logger });
+      app = httpApp.connectMicroservice<MicroserviceOptions>({ strategy: server });
+      app.useGlobalFilters(new RethrowingRpcExceptionFilter());
+      await httpApp.init();
+      await httpApp.startAllMicroservices();
+      await httpApp.listen(httpConfig.port, httpConfig.host);
+      http = httpEndpoint(httpApp, httpConfig.host);
+    }
     const openedDataSource = dataSource;
+    const closable = httpApp ?? app;
     return {
       app,
       context,
       server,
+      ...(http !== undefined ? { http } : {}),
       async stop() {
-        await app.close();
+        await closable.close();
         await connection.drain();
         await openedDataSource.destroy();
       },
     };
   } catch (error) {
+    await httpApp?.close().catch(() => undefined);
     await dataSource?.destroy().catch(() => undefined);
     await connection.close().catch(() => undefined);
     throw error;
   }
+}
+
+function httpEndpoint(app: INestApplication, host: string): HttpEndpoint {
+  const address: unknown = (app.getHttpServer() as { address(): unknown }).address();
+  if (typeof address !== 'object' || address === null || !('port' in address) || typeof address.port !== 'number') {
+    throw new Error('the HTTP server did not report the port it listens on');
+  }
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return { app, port: address.port, url: `http://${reachable}:${address.port}` };
 }
 
 /** describeConnections is the one-line "connected" report a service prints when ready. */
@@ -108,7 +161,8 @@ export function describeConnections(service: RunningService, env: Env = process.
   const streams = Object.values(context.topology.streams())
     .map((s) => s.name)
     .join(', ');
-  return `${context.name} ready: NATS ${nats} (JetStream streams ${streams}); PostgreSQL ${redactUrl(loadDatabaseConfig(env).url)} schema ${schema}`;
+  const http = service.http === undefined ? '' : `; HTTP on port ${service.http.port}`;
+  return `${context.name} ready: NATS ${nats} (JetStream streams ${streams}); PostgreSQL ${redactUrl(loadDatabaseConfig(env).url)} schema ${schema}${http}`;
 }
 
 /** runService is a service's main(): start, report, and stop cleanly on SIGINT/SIGTERM. */

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { parseEnv, type Env } from '@lnfleet/config';
+
+/** HttpOptions turns on a service's HTTP API (its Nest controllers with HTTP routes). */
+export interface HttpOptions {
+  /** defaultPort is used when HTTP_PORT is unset; give each service its own so they can share a host. */
+  readonly defaultPort: number;
+}
+
+/** HttpConfig is where a service's HTTP API listens. */
+export interface HttpConfig {
+  /** port is the TCP port; 0 picks a free one (tests), the chosen port is reported once listening. */
+  readonly port: number;
+  /** host is the interface to bind; 0.0.0.0 (default) so probes and peers in a pod network reach it. */
+  readonly host: string;
+}
+
+const port = z.coerce
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be a port number from 0 to 65535')
+  .max(65_535, 'must be a port number from 0 to 65535');
+
+/**
+ * loadHttpConfig reads HTTP_PORT (0-65535, default `defaultPort`) and HTTP_HOST (default 0.0.0.0),
+ * throwing a ConfigError that names the variable when one is invalid.
+ */
+export function loadHttpConfig(env: Env, defaultPort: number): HttpConfig {
+  const parsed = parseEnv(
+    z.object({
+      HTTP_PORT: port.default(defaultPort),
+      HTTP_HOST: z.string().min(1).max(255).default('0.0.0.0'),
+    }),
+    env,
+  );
+  return { port: parsed.HTTP_PORT, host: parsed.HTTP_HOST };
+}
