@@ -167,6 +167,7 @@ function insideDir(dir: string, relative: string): string {
   return join(dir, normalized);
 }
 
+/** isErrno checks a system error's code (not with instanceof: errors may come from another realm). */
 function isErrno(err: unknown, ...codes: string[]): boolean {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' && codes.includes(err.code);
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && codes.includes(err.code);
 }
