@@ -45,7 +45,7 @@ export function renderCatalogueMarkdown(): string {
     lines.push(
       `### ${definition.type}`,
       '',
-      `${definition.kind === 'command' ? 'Command' : 'Event'}, schema version ${definition.schemaVersion}. ${definition.description}`,
+      `${definition.kind === 'command' ? 'Command' : definition.derivedBy === undefined ? 'Event' : `Event derived by ${definition.derivedBy}`}, schema version ${definition.schemaVersion}. ${definition.description}`,
       '',
       ...fieldTable(jsonSchemaOf(definition.data)),
       '',
@@ -103,6 +103,7 @@ function typeOf(schema: JsonSchema): string {
 }
 
 function subjectPattern(definition: MessageDefinition, node: string): string {
+  if (definition.derivedBy !== undefined) return `lnfleet.drv.${definition.derivedBy}.${node}.${definition.type}`;
   const root = definition.kind === 'command' ? 'lnfleet.cmd' : 'lnfleet.evt';
   return `${root}.${node}.${definition.type}`;
 }

@@ -1,5 +1,6 @@
 import type { MessageDefinition, MessageOf } from './envelope.js';
 import { OpenChannel } from './messages/commands.js';
+import { PeerFitnessChanged } from './messages/derived-events.js';
 import {
   BalanceChanged,
   ChannelBackupUpdated,
@@ -31,6 +32,7 @@ export const Catalogue = [
   ChannelOpenRequested,
   ChannelOpenFailed,
   OpenChannel,
+  PeerFitnessChanged,
 ] as const;
 
 /** KnownMessage is the union of every message in the catalogue, discriminated by `type`. */

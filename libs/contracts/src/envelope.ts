@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MessageId, Pubkey, Timestamp } from './primitives.js';
+import type { DerivedService } from './topology.js';
 
 /** MessageKind separates facts (events, past tense) from requests to act (commands, imperative). */
 export type MessageKind = 'event' | 'command';
@@ -32,6 +33,12 @@ export interface MessageDefinition<TType extends string = string, TData extends 
   /** schemaVersion is the version producers write; decoders accept it and nothing newer. */
   readonly schemaVersion: number;
   readonly description: string;
+  /**
+   * derivedBy names the service that publishes this event on the derived stream (a decision, a
+   * fitness change), for events that are not facts observed on a node; undefined for node facts
+   * and commands.
+   */
+  readonly derivedBy?: DerivedService;
   readonly data: TData;
   /** envelope validates a whole message of this type. */
   readonly envelope: z.ZodType<Envelope<TType, z.infer<TData>>>;
@@ -49,6 +56,7 @@ export function defineMessage<const TType extends string, TData extends z.ZodTyp
   kind: MessageKind;
   schemaVersion: number;
   description: string;
+  derivedBy?: DerivedService;
   data: TData;
 }): MessageDefinition<TType, TData> {
   const envelope = EnvelopeHeader.extend({

@@ -103,6 +103,18 @@ export const validData: { readonly [T in MessageType]: MessageByType<T>['data'] 
     private: false,
     expiresAt: '2026-01-02T04:04:05.000Z',
   },
+  PeerFitnessChanged: {
+    peer: PEER,
+    fit: false,
+    reasons: ['FLAPPING', 'LOW_UPTIME'],
+    previousReasons: ['LOW_UPTIME'],
+    flapCount: 25,
+    maxFlapCount: 20,
+    uptimeRatio: 0.5,
+    minUptimeRatio: 0.9,
+    uptimeWindowMs: 86_400_000,
+    openChannels: 2,
+  },
 };
 
 /** catalogueTypes lists every catalogued message type, in catalogue order. */

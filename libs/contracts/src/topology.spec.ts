@@ -101,6 +101,15 @@ describe('Topology', () => {
       expect(topology.deadLetterSubject('autopilot', 'LNFLEET_EVENTS')).toBe('lnfleet.dlq.autopilot.LNFLEET_EVENTS');
     });
 
+    it('answers queries on lnfleet.qry.<service>.<query>, outside every stream', () => {
+      const subject = topology.querySubject('chanfitness', 'peer');
+      expect(subject).toBe('lnfleet.qry.chanfitness.peer');
+      expect(streamsHolding(topology, subject)).toEqual([]);
+      expect(new Topology({ namespace: 'ns1' }).querySubject('chanfitness', 'channel')).toBe('ns1.lnfleet.qry.chanfitness.channel');
+      expect(() => topology.querySubject('chanfitness', 'peer.*')).toThrow(/subject token/);
+      expect(() => topology.querySubject('chan fitness', 'peer')).toThrow(/subject token/);
+    });
+
     it('builds the consumer filters', () => {
       expect(topology.allNodeEvents()).toBe('lnfleet.evt.>');
       expect(topology.nodeEvents(NODE_ID)).toBe(`lnfleet.evt.${NODE_ID}.>`);
@@ -114,7 +123,7 @@ describe('Topology', () => {
       expect(subjectMatches(topology.nodeEvents(NODE_ID), topology.nodeEventSubject(OTHER_PEER, 'PeerOnline'))).toBe(false);
     });
 
-    it.each(Catalogue.map((definition) => [definition.type, definition.kind] as const))(
+    it.each(Catalogue.filter((definition) => definition.derivedBy === undefined).map((definition) => [definition.type, definition.kind] as const))(
       'subjectFor routes %s (a %s) by its kind',
       (type, kind) => {
         const message = validMessage(type);
@@ -123,6 +132,18 @@ describe('Topology', () => {
           kind === 'command' ? topology.commandSubject(NODE_ID, type) : topology.nodeEventSubject(NODE_ID, type),
         );
         expect(streamsHolding(topology, subject)).toEqual([topology.streamName(kind === 'command' ? 'commands' : 'events')]);
+      },
+    );
+  });
+
+  describe('derived events', () => {
+    const topology = new Topology();
+    it.each(Catalogue.flatMap((definition) => (definition.derivedBy === undefined ? [] : [[definition.type, definition.derivedBy] as const])))(
+      '%s is derived by %s and stored in the derived stream',
+      (type, service) => {
+        const subject = topology.derivedSubject(service, NODE_ID, type);
+        expect(streamsHolding(topology, subject)).toEqual([topology.streamName('derived')]);
+        expect(subjectMatches(topology.derivedBy(service), subject)).toBe(true);
       },
     );
   });
@@ -295,7 +316,11 @@ describe('Topology', () => {
     it('stores every subject the topology builds in exactly one stream', () => {
       const topology = new Topology();
       const subjects = [
-        ...Catalogue.map((definition) => topology.subjectFor({ nodeId: NODE_ID, type: definition.type }, definition.kind)),
+        ...Catalogue.map((definition) =>
+          definition.derivedBy === undefined
+            ? topology.subjectFor({ nodeId: NODE_ID, type: definition.type }, definition.kind)
+            : topology.derivedSubject(definition.derivedBy, NODE_ID, definition.type),
+        ),
         ...services.map((service) => topology.derivedSubject(service, NODE_ID, 'Derived')),
         topology.deadLetterSubject('autopilot', topology.streamName('events')),
       ];

@@ -12,6 +12,9 @@ import { Pubkey } from './primitives.js';
  * | COMMANDS    | `lnfleet.cmd.<nodeId>.<Type>`             | work queue |
  * | DERIVED     | `lnfleet.drv.<service>.<nodeId>.<Type>`   | limits |
  * | DEADLETTER  | `lnfleet.dlq.<service>.<sourceStream>`    | limits |
+ *
+ * On-demand queries are core NATS request/reply on `lnfleet.qry.<service>.<query>`, which no
+ * stream captures: a question and its answer are not facts and are not stored.
  */
 
 /** DerivedService names the services that publish derived facts (decisions, fitness, backups). */
@@ -100,6 +103,14 @@ export class Topology {
   /** deadLetterSubject is where a consumer of `sourceStream` in `service` records rejected messages. */
   deadLetterSubject(service: string, sourceStream: string): string {
     return `${this.subjectRoot}.dlq.${typeToken(service)}.${typeToken(sourceStream)}`;
+  }
+
+  /**
+   * querySubject is where `service` answers one kind of on-demand query over core NATS
+   * request/reply (replicas share it as a queue group). No stream captures it.
+   */
+  querySubject(service: string, query: string): string {
+    return `${this.subjectRoot}.qry.${typeToken(service)}.${typeToken(query)}`;
   }
 
   /** allNodeEvents filters every node fact; `nodeEvents(nodeId)` one node's. */
