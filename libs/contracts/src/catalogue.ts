@@ -1,4 +1,5 @@
 import type { MessageDefinition, MessageOf } from './envelope.js';
+import { AutopilotDecision, AutopilotPolicySet } from './messages/autopilot.js';
 import { OpenChannel } from './messages/commands.js';
 import { PeerFitnessChanged } from './messages/derived-events.js';
 import {
@@ -33,6 +34,8 @@ export const Catalogue = [
   ChannelOpenFailed,
   OpenChannel,
   PeerFitnessChanged,
+  AutopilotPolicySet,
+  AutopilotDecision,
 ] as const;
 
 /** KnownMessage is the union of every message in the catalogue, discriminated by `type`. */

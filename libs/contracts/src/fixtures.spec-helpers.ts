@@ -46,6 +46,15 @@ export const walletBalance: WalletBalance = {
   channelRemoteSat: 10_000,
 };
 
+/** autopilotConstraints are valid autopilot constraints (lnd's defaults with 0.5 allocation). */
+export const autopilotConstraints = {
+  chanLimit: 5,
+  allocation: 0.5,
+  minChanSizeSat: 20_000,
+  maxChanSizeSat: 16_777_215,
+  maxPendingOpens: 10,
+};
+
 /** A packed multi-channel backup stand-in: 48 bytes, base64 (64 characters). */
 export const MULTI_CHAN_BACKUP = Buffer.alloc(48, 0x5a).toString('base64');
 
@@ -114,6 +123,31 @@ export const validData: { readonly [T in MessageType]: MessageByType<T>['data'] 
     minUptimeRatio: 0.9,
     uptimeWindowMs: 86_400_000,
     openChannels: 2,
+  },
+  AutopilotPolicySet: {
+    enabled: true,
+    dryRun: false,
+    constraints: autopilotConstraints,
+    heuristics: { top_centrality: 0.7, preferential: 0.3 },
+    setBy: 'operator@example',
+  },
+  AutopilotDecision: {
+    trigger: { kind: 'event', messageType: 'BalanceChanged', messageId: 'BalanceChanged-0001', streamSequence: 42 },
+    inputs: { walletBalanceSat: 5_000_000, channelCount: 1, pendingOpenCount: 0, failedPeerCount: 0 },
+    constraints: autopilotConstraints,
+    heuristics: { top_centrality: 1 },
+    budget: { amountSat: 2_000_000, channels: 4 },
+    chanSizeSat: 1_000_000,
+    candidateCount: 120,
+    candidates: [
+      { peer: PEER, score: 1 },
+      { peer: OTHER_PEER, score: 0.25 },
+    ],
+    chosen: [{ peer: PEER, amountSat: 1_000_000, score: 1, commandId: 'OpenChannel-0001' }],
+    stoppedBy: 'candidates-exhausted',
+    seed: 4_294_967_295,
+    graphVersion: 'sha256:0123abcd',
+    dryRun: false,
   },
 };
 

@@ -2,6 +2,7 @@ export * from './primitives.js';
 export * from './envelope.js';
 export * from './messages/node-events.js';
 export * from './messages/commands.js';
+export * from './messages/autopilot.js';
 export * from './messages/derived-events.js';
 export * from './catalogue.js';
 export * from './decode.js';
