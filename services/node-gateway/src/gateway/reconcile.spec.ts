@@ -1,0 +1,104 @@
+import { deterministicId, type KnownMessage } from '@lnfleet/contracts';
+import { BALANCE, closed, current, NODE, open, peer, pending, point, T0 } from './fixtures.fixture.js';
+import { evolvePublished, initialPublishedState, type PublishedState } from './published-state.js';
+import { reconcile, type CurrentNodeState } from './reconcile.js';
+import { channelOpenedEvent, translateNotification } from './translate.js';
+
+/** given(published events).when(node state).then(missed events) states one reconciliation. */
+function given(published: KnownMessage[]) {
+  const last = published.reduce<PublishedState>(evolvePublished, initialPublishedState());
+  return {
+    when(state: CurrentNodeState) {
+      const result = reconcile(NODE, last, state, T0 + 60_000);
+      return {
+        then(expected: Array<[KnownMessage['type'], string]>): typeof result {
+          expect(result.missed.map((e) => [e.type, (e.data as { channelPoint: string }).channelPoint])).toEqual(expected);
+          return result;
+        },
+      };
+    },
+  };
+}
+
+describe('reconcile', () => {
+  it('announces every existing channel on the very first connect, then the snapshot', () => {
+    const result = given([])
+      .when(current({ openChannels: [open(2), open(1)], pendingChannels: [pending(3)], onlinePeers: [peer(2), peer(1)] }))
+      .then([['ChannelOpenPending', point(3)], ['ChannelOpened', point(1)], ['ChannelOpened', point(2)]]);
+    expect(result.snapshot).toMatchObject({
+      type: 'NodeStateSnapshot',
+      nodeId: NODE,
+      data: { alias: 'fleet-1', blockHeight: 900_100, openChannels: [open(1), open(2)], pendingChannels: [pending(3)], onlinePeers: [peer(1), peer(2)], balance: BALANCE },
+    });
+    expect(result.unexplained).toEqual([]);
+  });
+
+  it('publishes nothing missed when the node did not change, and the same snapshot id', () => {
+    const state = current({ openChannels: [open(1)], onlinePeers: [peer(1)] });
+    const first = reconcile(NODE, initialPublishedState(), state, T0);
+    const published = [...first.missed, first.snapshot].reduce<PublishedState>(evolvePublished, initialPublishedState());
+    const again = reconcile(NODE, published, state, T0 + 3_600_000);
+    expect(again.missed).toEqual([]);
+    expect(again.snapshot.id).toBe(first.snapshot.id);
+    expect(reconcile(NODE, published, current({ openChannels: [open(1)], onlinePeers: [] }), T0).snapshot.id).not.toBe(first.snapshot.id);
+  });
+
+  it('announces a channel that opened while away, with the live event id', () => {
+    const missed = given([channelOpenedEvent(NODE, open(1), T0)])
+      .when(current({ openChannels: [open(1), open(2)] }))
+      .then([['ChannelOpened', point(2)]]).missed;
+    expect(missed[0]!.id).toBe(deterministicId('ChannelOpened', NODE, point(2)));
+  });
+
+  it('announces the open of a channel last published as pending', () => {
+    given(translateNotification(NODE, { type: 'channelPendingOpen', atMs: T0, channel: pending(1) }))
+      .when(current({ openChannels: [open(1)] }))
+      .then([['ChannelOpened', point(1)]]);
+  });
+
+  it('announces a close that happened while away from the node close summary', () => {
+    const result = given([channelOpenedEvent(NODE, open(1), T0), channelOpenedEvent(NODE, open(2), T0)])
+      .when(current({ openChannels: [open(2)], closedChannels: [closed(1, 'REMOTE_FORCE_CLOSE')] }))
+      .then([['ChannelClosed', point(1)]]);
+    expect(result.missed[0]).toMatchObject({ data: { closeType: 'REMOTE_FORCE_CLOSE', chanId: '1001' } });
+  });
+
+  it('announces a pending channel canceled while away', () => {
+    given(translateNotification(NODE, { type: 'channelPendingOpen', atMs: T0, channel: pending(1) }))
+      .when(current({ closedChannels: [{ ...closed(1, 'FUNDING_CANCELED'), chanId: '0', closingTxid: null }] }))
+      .then([['ChannelClosed', point(1)]]);
+  });
+
+  it('does not invent a close for a vanished channel the node cannot explain, but reports it', () => {
+    const result = given([channelOpenedEvent(NODE, open(1), T0)]).when(current()).then([]);
+    expect(result.unexplained).toEqual([point(1)]);
+  });
+
+  it('does not re-announce a closed channel that is still in the closed list', () => {
+    given([channelOpenedEvent(NODE, open(1), T0), ...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(1) })])
+      .when(current({ closedChannels: [closed(1)] }))
+      .then([]);
+  });
+});
+
+describe('evolvePublished', () => {
+  it('tracks announced channels, online peers and balance, and a snapshot replaces them', () => {
+    const events = [
+      ...translateNotification(NODE, { type: 'channelPendingOpen', atMs: T0, channel: pending(1) }),
+      ...translateNotification(NODE, { type: 'channelOpened', atMs: T0, channel: open(2) }),
+      ...translateNotification(NODE, { type: 'peerOnline', atMs: T0, peer: peer(2) }),
+      ...translateNotification(NODE, { type: 'peerOnline', atMs: T0 + 1, peer: peer(1) }),
+      ...translateNotification(NODE, { type: 'peerOffline', atMs: T0 + 2, peer: peer(2) }),
+      ...translateNotification(NODE, { type: 'balanceChanged', atMs: T0, balance: BALANCE }),
+      ...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(2) }),
+    ];
+    const state = events.reduce<PublishedState>(evolvePublished, initialPublishedState());
+    expect(state).toEqual({ channels: { [point(1)]: 'pending' }, onlinePeers: [peer(1)], balance: BALANCE });
+
+    const late = evolvePublished(evolvePublished(state, channelOpenedEvent(NODE, open(1), T0)), events[0]!);
+    expect(late.channels[point(1)]).toBe('open');
+
+    const snapshot = reconcile(NODE, state, current({ openChannels: [open(5)], onlinePeers: [peer(5)] }), T0).snapshot;
+    expect(evolvePublished(state, snapshot)).toEqual({ channels: { [point(5)]: 'open' }, onlinePeers: [peer(5)], balance: BALANCE });
+  });
+});
