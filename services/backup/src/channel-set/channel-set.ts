@@ -37,7 +37,10 @@ import {
  * open channel it does not list, and no event newer than the snapshot mentions, was closed while
  * we were away: it leaves the set (phase NOT_IN_SNAPSHOT) without being marked closed. The snapshot
  * cannot say how it closed, so if its ChannelClosed later says LOCAL_FORCE_CLOSE it comes back,
- * with the details we kept, until resolved. Closes are never undone by a snapshot: a funding
+ * with the details we kept, until resolved. (The gateway publishes the events it missed before
+ * the snapshot, so normally the close is already recorded and the channel never leaves.) A force
+ * close whose commitment is not yet confirmed is in neither list nor closed in lnd: it is out of
+ * the set from the snapshot until its ChannelClosed arrives. Closes are never undone by a snapshot: a funding
  * outpoint, once spent, stays spent, so a snapshot still listing a closed channel is stale.
  */
 
