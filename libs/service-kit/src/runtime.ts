@@ -115,7 +115,8 @@ export async function bootstrapService(
       await app.listen();
     } else {
       // A hybrid application: one module instance (one set of providers) behind both transports.
-      httpApp = await NestFactory.create(rootModule(context, definition.module), { logger });
+      // abortOnError: false makes a wiring error reject here (and be reported) instead of exiting the process.
+      httpApp = await NestFactory.create(rootModule(context, definition.module), { logger, abortOnError: false });
       app = httpApp.connectMicroservice<MicroserviceOptions>({ strategy: server });
       app.useGlobalFilters(new RethrowingRpcExceptionFilter());
       await httpApp.init();

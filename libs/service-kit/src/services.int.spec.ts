@@ -1,16 +1,42 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
 import { testInfrastructure, uniqueName } from '@lnfleet/testing';
 import { autopilotService } from '../../../services/autopilot/src/service.js';
 import { backupService } from '../../../services/backup/src/service.js';
 import { chanfitnessService } from '../../../services/chanfitness/src/service.js';
 import { nodeGatewayService } from '../../../services/node-gateway/src/service.js';
-import { bootstrapService } from './runtime.js';
+import { bootstrapService, type RunningService } from './runtime.js';
+
+/**
+ * cleanUp deletes a stopped service's streams and schema over connections of its own: deleting
+ * streams under a running service would fail its consumers' pulls ("consumer deleted").
+ */
+async function cleanUp(service: RunningService): Promise<void> {
+  const { natsUrl, databaseUrl } = await testInfrastructure();
+  const connection = await connect({ servers: natsUrl.split(',') });
+  try {
+    const jsm = await jetstreamManager(connection);
+    for (const spec of Object.values(service.context.topology.streams())) await jsm.streams.delete(spec.name).catch(() => false);
+  } finally {
+    await connection.close();
+  }
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${(service.context.dataSource.options as { schema: string }).schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
 
 // Each deployable starts against real NATS and PostgreSQL and reports itself connected.
 describe.each([autopilotService, chanfitnessService, backupService, nodeGatewayService])('the $name service', (definition) => {
   it('starts, connects and stops cleanly', async () => {
     const { natsUrl, databaseUrl } = await testInfrastructure();
     const namespace = uniqueName('svc');
-    const service = await bootstrapService(definition, { NATS_URL: natsUrl, DATABASE_URL: databaseUrl, LNFLEET_NAMESPACE: namespace, DATABASE_SCHEMA: uniqueName('svc') }, { logger: false });
+    const env = { NATS_URL: natsUrl, DATABASE_URL: databaseUrl, LNFLEET_NAMESPACE: namespace, DATABASE_SCHEMA: uniqueName('svc'), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' };
+    const service = await bootstrapService(definition, env, { logger: false });
     try {
       expect(service.context.name).toBe(definition.name);
       expect(service.context.connection.isClosed()).toBe(false);
@@ -18,11 +44,8 @@ describe.each([autopilotService, chanfitnessService, backupService, nodeGatewayS
       const rows: unknown = await service.context.dataSource.query('SELECT current_schema() AS schema');
       expect(rows).toEqual([{ schema: expect.stringMatching(/^svc_/) as unknown }]);
     } finally {
-      const { jetstreamManager } = await import('@nats-io/jetstream');
-      const jsm = await jetstreamManager(service.context.connection);
-      for (const spec of Object.values(service.context.topology.streams())) await jsm.streams.delete(spec.name);
-      await service.context.dataSource.query(`DROP SCHEMA "${(service.context.dataSource.options as { schema: string }).schema}" CASCADE`);
       await service.stop();
+      await cleanUp(service);
     }
   });
 });
