@@ -1,18 +1,91 @@
-import { Module } from '@nestjs/common';
-import type { ServiceDefinition } from '@lnfleet/service-kit';
+import { Module, type Type } from '@nestjs/common';
+import { ServiceContext, type ServiceDefinition } from '@lnfleet/service-kit';
+import { FitnessQueries } from './api/fitness-queries.js';
+import { FitnessHttpController } from './api/http.controller.js';
+import { QueryResponder } from './api/query-responder.js';
+import { Clock, SystemClock } from './clock.js';
+import { CHANFITNESS_HTTP_PORT, loadChanfitnessConfig, type ChanfitnessConfig } from './config.js';
+import { FitnessEventStore } from './projection/event-store.js';
+import { FitnessEventHandlers } from './projection/fitness-handlers.js';
+import { FitnessProjection } from './projection/fitness-projection.js';
+import { FitnessLog1767225600000 } from './projection/migrations/1767225600000-fitness-log.js';
+import { FitnessSignals } from './signals/fitness-signals.js';
 
-/** ChanfitnessModule holds the chanfitness service's handlers and providers. */
-@Module({})
-export class ChanfitnessModule {}
+/** CHANFITNESS_CONFIG is the injection token of the service's ChanfitnessConfig. */
+export const CHANFITNESS_CONFIG = 'CHANFITNESS_CONFIG';
+
+/** ChanfitnessOptions replace parts of the service for tests and tools. */
+export interface ChanfitnessOptions {
+  /** clock answers queries that name no instant; the system clock by default. */
+  readonly clock?: Clock;
+}
 
 /**
- * chanfitnessService defines the chanfitness service. lnd's channel event store as a fleet service: peer uptime, flaps and channel lifetimes.
- * It has no consumers yet: binding a durable without handlers would acknowledge (and so skip)
- * events the real projection will need.
+ * chanfitnessModule builds the service's Nest module: the projection fed by the node-event
+ * handlers, the fitness signals it publishes, and the queries over HTTP and NATS.
  */
-export const chanfitnessService: ServiceDefinition = {
-  name: 'chanfitness',
-  module: ChanfitnessModule,
-  database: {},
-  bindings: () => [],
-};
+export function chanfitnessModule(options: ChanfitnessOptions = {}): Type {
+  @Module({
+    controllers: [FitnessEventHandlers, FitnessHttpController],
+    providers: [
+      { provide: CHANFITNESS_CONFIG, useFactory: (context: ServiceContext) => loadChanfitnessConfig(context.env), inject: [ServiceContext] },
+      { provide: Clock, useValue: options.clock ?? new SystemClock() },
+      { provide: FitnessEventStore, useFactory: (context: ServiceContext) => new FitnessEventStore(context.dataSource), inject: [ServiceContext] },
+      {
+        provide: FitnessSignals,
+        useFactory: (store: FitnessEventStore, context: ServiceContext, config: ChanfitnessConfig) =>
+          new FitnessSignals(store, context.publisher, config.thresholds),
+        inject: [FitnessEventStore, ServiceContext, CHANFITNESS_CONFIG],
+      },
+      {
+        provide: FitnessProjection,
+        useFactory: (store: FitnessEventStore, signals: FitnessSignals, config: ChanfitnessConfig) =>
+          new FitnessProjection(store, {
+            batchSize: config.batchSize,
+            cacheNodes: config.cacheNodes,
+            afterWrite: (batch) => signals.afterWrite(batch),
+          }),
+        inject: [FitnessEventStore, FitnessSignals, CHANFITNESS_CONFIG],
+      },
+      {
+        provide: FitnessQueries,
+        useFactory: (projection: FitnessProjection, clock: Clock, config: ChanfitnessConfig) => new FitnessQueries(projection, clock, config.thresholds),
+        inject: [FitnessProjection, Clock, CHANFITNESS_CONFIG],
+      },
+      QueryResponder,
+    ],
+  })
+  class ChanfitnessModule {}
+  return ChanfitnessModule;
+}
+
+/**
+ * createChanfitnessService defines the chanfitness service: lnd's channel event store as a fleet
+ * service. It reads node events through one durable consumer (CHANFITNESS_CONSUMER, shared by
+ * its replicas), keeps its projection in its own schema, publishes PeerFitnessChanged, and
+ * answers queries over HTTP (HTTP_PORT, default 8082) and NATS request/reply.
+ */
+export function createChanfitnessService(options: ChanfitnessOptions = {}): ServiceDefinition {
+  return {
+    name: 'chanfitness',
+    module: chanfitnessModule(options),
+    database: { migrations: [FitnessLog1767225600000] },
+    bindings: (topology, env) => {
+      const config = loadChanfitnessConfig(env);
+      return [
+        {
+          stream: topology.streamName('events'),
+          durable: config.consumer,
+          filterSubject: topology.allNodeEvents(),
+          concurrency: config.concurrency,
+          batchSize: config.batchSize,
+          maxAckPending: Math.max(1_000, 2 * config.concurrency),
+        },
+      ];
+    },
+    http: { defaultPort: CHANFITNESS_HTTP_PORT },
+  };
+}
+
+/** chanfitnessService is the service as main.ts runs it. */
+export const chanfitnessService: ServiceDefinition = createChanfitnessService();

@@ -5,7 +5,12 @@
  */
 
 /** FitnessErrorCode names each kind of fitness error, for logs and API responses. */
-export type FitnessErrorCode = 'PEER_NOT_FOUND' | 'CHANNEL_NOT_FOUND' | 'CHANNEL_ALREADY_TRACKED' | 'INVALID_WINDOW';
+export type FitnessErrorCode =
+  | 'NODE_NOT_FOUND'
+  | 'PEER_NOT_FOUND'
+  | 'CHANNEL_NOT_FOUND'
+  | 'CHANNEL_ALREADY_TRACKED'
+  | 'INVALID_WINDOW';
 
 /** FitnessError is the base class of every error the fitness core throws. */
 export class FitnessError extends Error {
@@ -16,6 +21,22 @@ export class FitnessError extends Error {
     super(message, options);
     this.name = 'FitnessError';
     this.code = code;
+  }
+}
+
+/**
+ * NodeNotFoundError is thrown when a query names a node the fleet store has no fitness events for.
+ * lnd has no such error (its store serves one node); a fleet service needs it so that a typo in a
+ * node id reads differently from a peer the node never had a channel with.
+ */
+export class NodeNotFoundError extends FitnessError {
+  /** nodeId is the public key that was asked for. */
+  readonly nodeId: string;
+
+  constructor(nodeId: string) {
+    super('NODE_NOT_FOUND', `node ${nodeId} not found in fitness store`);
+    this.name = 'NodeNotFoundError';
+    this.nodeId = nodeId;
   }
 }
 
@@ -61,6 +82,11 @@ export class InvalidWindowError extends FitnessError {
     super('INVALID_WINDOW', message);
     this.name = 'InvalidWindowError';
   }
+}
+
+/** isNodeNotFound reports whether `err` is a NodeNotFoundError. */
+export function isNodeNotFound(err: unknown): err is NodeNotFoundError {
+  return err instanceof NodeNotFoundError;
 }
 
 /** isPeerNotFound reports whether `err` is a PeerNotFoundError. */

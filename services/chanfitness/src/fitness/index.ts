@@ -15,3 +15,5 @@ export * from './peer-presence.js';
 export * from './own-outage.js';
 export * from './peer-log.js';
 export * from './node-fitness.js';
+export * from './event-log.js';
+export * from './peer-fitness.js';

@@ -207,6 +207,22 @@ export function trackedChannels(state: NodeFitness, peer: Pubkey): ChannelPoint[
   return state.peers.get(peer)?.channels.map((c) => c.channelPoint) ?? [];
 }
 
+/**
+ * channelPeer returns the peer of a tracked channel, or undefined when no tracked peer has it.
+ * Queries that name only a channel (lnd's GetChanInfo takes the peer too) find its peer this way.
+ */
+export function channelPeer(state: NodeFitness, channelPoint: ChannelPoint): Pubkey | undefined {
+  for (const [peer, log] of state.peers) {
+    if (hasChannel(log, channelPoint)) return peer;
+  }
+  return undefined;
+}
+
+/** trackedPeers returns the public keys of every tracked peer, in the order they were first tracked. */
+export function trackedPeers(state: NodeFitness): Pubkey[] {
+  return [...state.peers.keys()];
+}
+
 /** trailingWindow returns the window of length `duration` that ends at `now`. */
 export function trailingWindow(now: EpochMs, duration: DurationMs): Interval {
   return { start: now - duration, end: now };

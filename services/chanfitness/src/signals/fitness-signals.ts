@@ -1,0 +1,122 @@
+import { createMessage, deterministicId, PeerFitnessChanged, type DerivedService, type Envelope } from '@lnfleet/contracts';
+import {
+  assessPeer,
+  compareLogPosition,
+  fitnessChange,
+  type FitnessEvent,
+  type FitnessThresholds,
+  type LoggedEvent,
+  type NodeFitness,
+} from '../fitness/index.js';
+import { statusKey, type FitnessEventStore } from '../projection/event-store.js';
+import type { AppliedBatch } from '../projection/fitness-projection.js';
+
+/** DerivedPublisher publishes a derived event (JetStreamPublisher.publishDerived fits). */
+export interface DerivedPublisher {
+  publishDerived(service: DerivedService, message: Envelope): Promise<unknown>;
+}
+
+/**
+ * FitnessSignals publishes PeerFitnessChanged when a peer crosses a fitness threshold. After each
+ * written batch it judges every tracked peer an event of the batch is about (every peer of the
+ * node for a snapshot), at the time of the newest such event, and compares the verdict with the
+ * last one published for that peer. Peers of the batch's nodes that were last reported unfit are
+ * judged again at the time of that report, so that a late event which changes the picture (say,
+ * the missing disconnect that shows our own node was cut off) can clear them.
+ *
+ * Verdicts are taken at batch boundaries, so how often a peer that flips back and forth is
+ * reported depends on batching (a replay in large batches may skip flips that were superseded),
+ * but the last verdict for a peer does not: it is taken at the time of the peer's newest event
+ * over the state holding all of its events, live or in a replay. A verdict is never taken before
+ * the time of the last one.
+ *
+ * Delivery is at least once, like everything on the streams: the verdict is recorded only after
+ * it was published, and the batch is acknowledged only after both, so a crash in between
+ * publishes again on redelivery. Ids are deterministic (node, peer, time, reasons), so JetStream
+ * drops such a repeat within the duplicate window and consumers can drop it after.
+ */
+export class FitnessSignals {
+  private published = 0;
+
+  constructor(
+    private readonly store: FitnessEventStore,
+    private readonly publisher: DerivedPublisher,
+    private readonly thresholds: FitnessThresholds,
+  ) {}
+
+  /** publishedCount is how many PeerFitnessChanged events this instance published. */
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  /** afterWrite judges the peers a written batch touched and publishes the verdicts that changed. */
+  async afterWrite(batch: AppliedBatch): Promise<void> {
+    const candidates = new Map<string, Candidate>();
+    const newestByNode = new Map<string, LoggedEvent>();
+    for (const row of batch.events) {
+      const node = batch.states.get(row.nodeId);
+      if (node === undefined) continue;
+      const newest = newestByNode.get(row.nodeId);
+      if (newest === undefined || compareLogPosition(row, newest) > 0) newestByNode.set(row.nodeId, row);
+      for (const peer of peersOf(row.event, node.state)) {
+        if (!node.state.peers.has(peer)) continue;
+        const key = statusKey(row.nodeId, peer);
+        const seen = candidates.get(key);
+        if (seen === undefined || compareLogPosition(row, seen.cause) > 0) {
+          candidates.set(key, { nodeId: row.nodeId, peer, cause: row, at: row.at, state: node.state });
+        }
+      }
+    }
+    if (newestByNode.size === 0) return;
+    const changedNodes = new Set(batch.changes.map((change) => change.nodeId));
+    const stored = await this.store.statuses([...newestByNode.keys()]);
+    for (const [key, status] of stored) {
+      const nodeId = key.slice(0, key.indexOf('/'));
+      const peer = key.slice(key.indexOf('/') + 1);
+      const node = batch.states.get(nodeId);
+      const cause = newestByNode.get(nodeId);
+      if (candidates.has(key) || status.reasons.length === 0 || !changedNodes.has(nodeId)) continue;
+      if (node === undefined || cause === undefined || !node.state.peers.has(peer)) continue;
+      candidates.set(key, { nodeId, peer, cause, at: status.evaluatedMs, state: node.state });
+    }
+    const publications: Promise<void>[] = [];
+    for (const [key, { nodeId, peer, cause, at, state }] of candidates) {
+      const previous = stored.get(key);
+      const now = Math.max(at, previous?.evaluatedMs ?? at);
+      const change = fitnessChange(previous?.reasons ?? [], assessPeer(state, peer, now, this.thresholds), this.thresholds);
+      if (change === null) continue;
+      const message = createMessage(PeerFitnessChanged, {
+        id: deterministicId('PeerFitnessChanged', nodeId, peer, now, change.reasons.join('+')),
+        nodeId,
+        occurredAt: new Date(now).toISOString(),
+        causationId: cause.event.id,
+        correlationId: cause.event.correlationId,
+        data: change,
+      });
+      publications.push(
+        (async () => {
+          await this.publisher.publishDerived('chanfitness', message);
+          await this.store.saveStatus(nodeId, peer, { reasons: change.reasons, evaluatedMs: now }, message.id);
+          this.published++;
+        })(),
+      );
+    }
+    const results = await Promise.allSettled(publications);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+  }
+}
+
+/** Candidate is a peer to judge after a batch: where, over which state, at what time, caused by what. */
+interface Candidate {
+  readonly nodeId: string;
+  readonly peer: string;
+  readonly cause: LoggedEvent;
+  readonly at: number;
+  readonly state: NodeFitness;
+}
+
+/** peersOf names the peers an event is about: its peer, or every tracked peer for a snapshot. */
+function peersOf(event: FitnessEvent, state: NodeFitness): Iterable<string> {
+  return event.type === 'NodeStateSnapshot' ? state.peers.keys() : [event.data.peer];
+}
