@@ -1,18 +1,46 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@lnfleet/service-kit';
+import { ServiceContext } from '@lnfleet/service-kit';
+import { GATEWAY_OPTIONS, NodeFleet, type NodeGatewayOptions } from './shell/fleet.js';
+import { OpenChannelController } from './shell/open-channel.controller.js';
+import { CommandLedger } from './store/command-ledger.js';
+import { OpenChannelCommandRow, PublishedNodeStateRow } from './store/entities.js';
+import { NODE_GATEWAY_MIGRATIONS } from './store/migrations.js';
 
-/** NodeGatewayModule holds the node-gateway service's handlers and providers. */
-@Module({})
-export class NodeGatewayModule {}
+/** NODE_GATEWAY_DURABLE is the durable consumer all gateway replicas share on the commands stream. */
+export const NODE_GATEWAY_DURABLE = 'node-gateway';
 
 /**
- * nodeGatewayService defines the node-gateway service. The only part that talks to Lightning nodes: publishes their facts, executes commands.
- * It has no consumers yet: binding a durable without handlers would acknowledge (and so skip)
- * events the real projection will need.
+ * nodeGatewayDefinition defines the node-gateway service: the only part that talks to Lightning
+ * nodes. It publishes their facts and executes OpenChannel commands. Options replace the
+ * configured fleet (tests, embedding); without them the fleet comes from NODE_GATEWAY_CONFIG(_FILE).
  */
-export const nodeGatewayService: ServiceDefinition = {
-  name: 'node-gateway',
-  module: NodeGatewayModule,
-  database: {},
-  bindings: () => [],
-};
+export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): ServiceDefinition {
+  @Module({
+    controllers: [OpenChannelController],
+    providers: [
+      { provide: GATEWAY_OPTIONS, useValue: options },
+      NodeFleet,
+      { provide: CommandLedger, useFactory: (context: ServiceContext) => new CommandLedger(context.dataSource), inject: [ServiceContext] },
+    ],
+  })
+  class NodeGatewayModule {}
+
+  return {
+    name: 'node-gateway',
+    module: NodeGatewayModule,
+    database: { entities: [PublishedNodeStateRow, OpenChannelCommandRow], migrations: NODE_GATEWAY_MIGRATIONS },
+    bindings: (topology) => [
+      {
+        stream: topology.streamName('commands'),
+        durable: NODE_GATEWAY_DURABLE,
+        filterSubject: topology.commandsOfType('OpenChannel'),
+        // An open waits for the peer's answer; keep the command ours for a minute before JetStream redelivers.
+        ackWaitMs: 60_000,
+      },
+    ],
+  };
+}
+
+/** nodeGatewayService is the node-gateway as deployed: its fleet comes from the environment. */
+export const nodeGatewayService: ServiceDefinition = nodeGatewayDefinition();

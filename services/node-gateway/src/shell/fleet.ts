@@ -1,0 +1,160 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { KnownMessage } from '@lnfleet/contracts';
+import { ServiceContext } from '@lnfleet/service-kit';
+import { checkNodeFiles, loadGatewayConfig, simIndexOf, type GatewayConfig } from '../config/gateway-config.js';
+import { DEFAULT_CHANNEL_SIZE_BOUNDS, type ChannelSizeBounds } from '../gateway/open-channel.js';
+import type { LightningNode } from '../node/lightning-node.js';
+import { driveInRealtime, type RealtimeDriver } from '../simnet/realtime-driver.js';
+import { loadGraphFile, SimGraph } from '../simnet/sim-graph.js';
+import { Simnet } from '../simnet/simnet.js';
+import { syntheticGraph } from '../simnet/synthetic-graph.js';
+import { PublishedStateStore } from '../store/published-state-store.js';
+import { NodeSession, type SessionDeps, type SessionStatus } from './node-session.js';
+import { publishUntilStored } from './publish-until-stored.js';
+
+/** GATEWAY_OPTIONS is the injection token of the NodeGatewayOptions. */
+export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
+
+/** ManagedNode is one node the gateway serves: the operator's name for it and its adapter. */
+export interface ManagedNode {
+  readonly id: string;
+  readonly node: LightningNode;
+}
+
+/** NodeGatewayOptions let tests and embedders replace the configured fleet. */
+export interface NodeGatewayOptions {
+  /** nodes, when set, are served instead of the configured ones. */
+  readonly nodes?: readonly ManagedNode[];
+  /** now is the gateway's clock for event times and command expiry. Default: the simulated clock of a configured simnet, else the wall clock. */
+  readonly now?: () => number;
+  /** channelSize overrides the accepted channel sizes (else the configuration's, else lnd's defaults). */
+  readonly channelSize?: ChannelSizeBounds;
+  /** reconnectDelayMs overrides the sessions' reconnect backoff. */
+  readonly reconnectDelayMs?: (attempt: number) => number;
+}
+
+/** NodeNotImplementedError says a configured node kind has no adapter in this version. */
+export class NodeKindNotImplementedError extends Error {
+  override readonly name = 'NodeKindNotImplementedError';
+}
+
+/** NodeHealth is one node's connection state, for the health endpoint. */
+export interface NodeHealth {
+  readonly id: string;
+  readonly nodeId: string | null;
+  readonly status: SessionStatus;
+}
+
+/** SessionLookup is what the command handler learns about a command's target node. */
+export type SessionLookup = { readonly kind: 'managed'; readonly session: NodeSession } | { readonly kind: 'unknown' } | { readonly kind: 'not-ready' };
+
+/**
+ * NodeFleet is the gateway's set of node sessions: it reads the configuration (failing start on a
+ * bad one), builds the adapters (the simulated fleet for 'sim' nodes), and runs one NodeSession
+ * per node from application start to shutdown.
+ */
+@Injectable()
+export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('NodeFleet');
+  private sessions: NodeSession[] = [];
+  private driver: RealtimeDriver | undefined;
+  private clock: () => number = Date.now;
+  private bounds: ChannelSizeBounds = DEFAULT_CHANNEL_SIZE_BOUNDS;
+  /** simnet is the simulated fleet when the configuration declares sim nodes. */
+  simnet: Simnet | undefined;
+
+  constructor(
+    @Inject(GATEWAY_OPTIONS) private readonly options: NodeGatewayOptions,
+    private readonly context: ServiceContext,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    let nodes: readonly ManagedNode[];
+    if (this.options.nodes !== undefined) {
+      nodes = this.options.nodes;
+    } else {
+      const config = loadGatewayConfig(this.context.env);
+      checkNodeFiles(config);
+      const lnd = config.nodes.findIndex((node) => node.kind === 'lnd');
+      if (lnd >= 0) {
+        throw new NodeKindNotImplementedError(
+          `node "${config.nodes[lnd]?.id ?? ''}" (nodes[${lnd}]) is of kind "lnd", which is not implemented yet in node-gateway; only "sim" nodes can be served for now`,
+        );
+      }
+      if (config.channelSize !== undefined) this.bounds = config.channelSize;
+      nodes = await this.simulatedNodes(config);
+    }
+    if (this.options.channelSize !== undefined) this.bounds = this.options.channelSize;
+    if (this.options.now !== undefined) this.clock = this.options.now;
+    const store = new PublishedStateStore(this.context.dataSource);
+    const publisher = this.context.publisher;
+    const logger = this.logger;
+    const deps: SessionDeps = {
+      publish: (message: KnownMessage, signal: AbortSignal) => publishUntilStored(publisher, message, signal, logger),
+      store,
+      now: () => this.clock(),
+      logger,
+      ...(this.options.reconnectDelayMs !== undefined ? { reconnectDelayMs: this.options.reconnectDelayMs } : {}),
+    };
+    this.sessions = nodes.map((managed) => new NodeSession(managed.id, managed.node, deps));
+    if (this.sessions.length === 0) this.logger.warn('no nodes configured (set NODE_GATEWAY_CONFIG or NODE_GATEWAY_CONFIG_FILE); serving none');
+  }
+
+  onApplicationBootstrap(): void {
+    for (const session of this.sessions) session.start();
+    if (this.sessions.length > 0) this.logger.log(`serving ${this.sessions.length} node(s): ${this.sessions.map((s) => s.configId).join(', ')}`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.driver?.stop();
+    await Promise.all(this.sessions.map((session) => session.stop()));
+  }
+
+  /** now is the gateway's clock (epoch ms). */
+  now(): number {
+    return this.clock();
+  }
+
+  /** channelSize is the range of channel sizes commands may ask for. */
+  get channelSize(): ChannelSizeBounds {
+    return this.bounds;
+  }
+
+  /** lookup finds the session serving a node id; 'not-ready' while some node has not identified itself yet. */
+  lookup(nodeId: string): SessionLookup {
+    const session = this.sessions.find((s) => s.nodeId === nodeId);
+    if (session !== undefined) return { kind: 'managed', session };
+    return this.sessions.some((s) => s.nodeId === undefined) ? { kind: 'not-ready' } : { kind: 'unknown' };
+  }
+
+  /** health lists every node's connection state. */
+  health(): NodeHealth[] {
+    return this.sessions.map((s) => ({ id: s.configId, nodeId: s.nodeId ?? null, status: s.status }));
+  }
+
+  /** session returns the session of a configured node id (tests, tools). */
+  session(configId: string): NodeSession | undefined {
+    return this.sessions.find((s) => s.configId === configId);
+  }
+
+  private async simulatedNodes(config: GatewayConfig): Promise<ManagedNode[]> {
+    const simEntries = config.nodes.filter((node) => node.kind === 'sim');
+    if (simEntries.length === 0) return [];
+    const section = config.simnet ?? {};
+    const { graphPath, speed, ...tunables } = section;
+    const graph = graphPath === undefined ? new SimGraph(syntheticGraph({ nodes: 2_000, channelsPerNode: 3, seed: section.seed ?? 1 })) : await loadGraphFile(graphPath);
+    const indices = simEntries.map((entry) => simIndexOf(config, entry));
+    const fleetSize = Math.max(section.fleetSize ?? 0, ...indices.map((i) => i + 1));
+    const simnet = Simnet.create(graph, { ...tunables, fleetSize });
+    this.simnet = simnet;
+    this.clock = () => simnet.clock.now();
+    this.driver = driveInRealtime(simnet.clock, {
+      ...(speed !== undefined ? { speed } : {}),
+      onError: (error) => {
+        this.logger.error(`simulated event failed: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    });
+    this.logger.log(`simulated fleet: ${fleetSize} node(s) in a graph of ${graph.nodeCount} nodes${graphPath === undefined ? ' (synthetic)' : ''}, speed ${speed ?? 1}x`);
+    return simEntries.map((entry, i) => ({ id: entry.id, node: simnet.at(indices[i] ?? 0) }));
+  }
+}

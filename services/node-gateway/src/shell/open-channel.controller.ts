@@ -1,0 +1,53 @@
+import { Controller, Logger } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { MessageByType } from '@lnfleet/contracts';
+import { JetStreamContext, OnMessage } from '@lnfleet/messaging';
+import { ServiceContext } from '@lnfleet/service-kit';
+import { checkOpenChannel, failure, openRequestOf, outcomeEvent, outcomeOfResult, recoverInterrupted, type OpenOutcome } from '../gateway/open-channel.js';
+import { CommandLedger } from '../store/command-ledger.js';
+import { NodeFleet } from './fleet.js';
+
+/** NodeNotReadyError says the command's node is configured but not connected yet; the command is retried. */
+export class NodeNotReadyError extends Error {
+  override readonly name = 'NodeNotReadyError';
+}
+
+/**
+ * OpenChannelController executes OpenChannel commands at most once per command id (through the
+ * CommandLedger) and answers each with ChannelOpenRequested or ChannelOpenFailed. A redelivered or
+ * duplicated command republishes its recorded outcome, whose deterministic id JetStream drops.
+ */
+@Controller()
+export class OpenChannelController {
+  private readonly logger = new Logger('OpenChannel');
+
+  constructor(
+    private readonly fleet: NodeFleet,
+    private readonly ledger: CommandLedger,
+    private readonly context: ServiceContext,
+  ) {}
+
+  @OnMessage('OpenChannel')
+  async onOpenChannel(@Payload() command: MessageByType<'OpenChannel'>, @Ctx() delivery: JetStreamContext): Promise<void> {
+    const target = this.fleet.lookup(command.nodeId);
+    if (target.kind === 'not-ready') throw new NodeNotReadyError(`node ${command.nodeId} may be one of the nodes still connecting`);
+    if (target.kind === 'managed' && target.session.status !== 'connected') throw new NodeNotReadyError(`node ${target.session.configId} is ${target.session.status}`);
+    const managed = target.kind === 'managed' ? target.session : undefined;
+    const { outcome, path } = await this.ledger.run(command.id, command.nodeId, {
+      execute: async (): Promise<OpenOutcome> => {
+        const refusal = checkOpenChannel(command, managed !== undefined, this.fleet.channelSize, this.fleet.now());
+        if (refusal !== null || managed === undefined) return refusal ?? failure('NODE_NOT_MANAGED', 'not managed here', this.fleet.now());
+        return outcomeOfResult(await managed.node.openChannel(openRequestOf(command)), this.fleet.now());
+      },
+      recover: async (claimed): Promise<OpenOutcome> => {
+        if (managed === undefined) return failure('NODE_NOT_MANAGED', `node ${command.nodeId} is not managed by this gateway`, this.fleet.now());
+        const channels = [...(await managed.node.pendingChannels()), ...(await managed.node.listChannels())];
+        return recoverInterrupted(command, channels, claimed, this.fleet.now());
+      },
+    });
+    if (path !== 'recorded') {
+      this.logger.log(`${command.id} (delivery ${delivery.deliveryCount}) for node ${command.nodeId}: ${outcome.kind === 'requested' ? `opening ${outcome.channelPoint}` : `failed: ${outcome.reason}`}${path === 'recovered' ? ' (recovered after an interrupted execution)' : ''}`);
+    }
+    await this.context.publisher.publish(outcomeEvent(command, outcome));
+  }
+}
