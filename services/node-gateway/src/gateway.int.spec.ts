@@ -50,7 +50,7 @@ describe('node-gateway with real NATS and PostgreSQL', () => {
   async function startGateway(): Promise<NodeFleet> {
     running = await bootstrapService(
       nodeGatewayDefinition({ nodes: net.nodes.map((node, i) => ({ id: `sim-${i}`, node })), now: () => net.clock.now(), reconnectDelayMs: () => 50 }),
-      { NATS_URL: nats.natsUrl, DATABASE_URL: schema.databaseUrl, LNFLEET_NAMESPACE: nats.topology.namespace, DATABASE_SCHEMA: schema.schema },
+      { NATS_URL: nats.natsUrl, DATABASE_URL: schema.databaseUrl, LNFLEET_NAMESPACE: nats.topology.namespace, DATABASE_SCHEMA: schema.schema, HTTP_PORT: '0' },
       { logger: false },
     );
     const fleet = running.app.get(NodeFleet, { strict: false });
@@ -100,6 +100,14 @@ describe('node-gateway with real NATS and PostgreSQL', () => {
     const taken = new Set([node.pubkey, ...node.openChannelStates().map((c) => c.peer)]);
     return graph.describe.nodes.map((n) => n.pub_key).find((p) => !taken.has(p))!;
   }
+
+  it('reports each node connection on the health endpoint', async () => {
+    await startGateway();
+    const url = running?.http?.url ?? '';
+    const health: unknown = await (await fetch(`${url}/health`)).json();
+    expect(health).toEqual({ status: 'ok', nodes: net.nodes.map((node, i) => ({ id: `sim-${i}`, nodeId: node.pubkey, status: 'connected' })) });
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+  });
 
   it('publishes every node channels and a snapshot on connect, then live facts on the node subject', async () => {
     await startGateway();
@@ -202,6 +210,7 @@ describe('node-gateway configured from the environment', () => {
     DATABASE_URL: schema.databaseUrl,
     LNFLEET_NAMESPACE: nats.topology.namespace,
     DATABASE_SCHEMA: schema.schema,
+    HTTP_PORT: '0',
     NODE_GATEWAY_CONFIG: JSON.stringify(config),
   });
 

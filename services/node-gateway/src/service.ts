@@ -2,10 +2,14 @@ import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@lnfleet/service-kit';
 import { ServiceContext } from '@lnfleet/service-kit';
 import { GATEWAY_OPTIONS, NodeFleet, type NodeGatewayOptions } from './shell/fleet.js';
+import { HealthController } from './shell/health.controller.js';
 import { OpenChannelController } from './shell/open-channel.controller.js';
 import { CommandLedger } from './store/command-ledger.js';
 import { OpenChannelCommandRow, PublishedNodeStateRow } from './store/entities.js';
 import { NODE_GATEWAY_MIGRATIONS } from './store/migrations.js';
+
+/** NODE_GATEWAY_HTTP_PORT is the health endpoint's port when HTTP_PORT is unset. */
+export const NODE_GATEWAY_HTTP_PORT = 8081;
 
 /** NODE_GATEWAY_DURABLE is the durable consumer all gateway replicas share on the commands stream. */
 export const NODE_GATEWAY_DURABLE = 'node-gateway';
@@ -14,10 +18,11 @@ export const NODE_GATEWAY_DURABLE = 'node-gateway';
  * nodeGatewayDefinition defines the node-gateway service: the only part that talks to Lightning
  * nodes. It publishes their facts and executes OpenChannel commands. Options replace the
  * configured fleet (tests, embedding); without them the fleet comes from NODE_GATEWAY_CONFIG(_FILE).
+ * GET /health and /health/ready (HTTP_PORT, default 8081) report each node's connection state.
  */
 export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): ServiceDefinition {
   @Module({
-    controllers: [OpenChannelController],
+    controllers: [OpenChannelController, HealthController],
     providers: [
       { provide: GATEWAY_OPTIONS, useValue: options },
       NodeFleet,
@@ -29,6 +34,7 @@ export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): Service
   return {
     name: 'node-gateway',
     module: NodeGatewayModule,
+    http: { defaultPort: NODE_GATEWAY_HTTP_PORT },
     database: { entities: [PublishedNodeStateRow, OpenChannelCommandRow], migrations: NODE_GATEWAY_MIGRATIONS },
     bindings: (topology) => [
       {
