@@ -1,11 +1,11 @@
-import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, NotFoundException } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { ConfigError } from '@lnfleet/config';
-import { createMessage, deterministicId, PeerOnline, type MessageByType } from '@lnfleet/contracts';
-import { OnMessage, type JetStreamContext } from '@lnfleet/messaging';
+import { createMessage, deterministicId, PeerOffline, PeerOnline, type MessageByType } from '@lnfleet/contracts';
+import { OnMessage, readDeadLetter, type JetStreamContext } from '@lnfleet/messaging';
 import { testInfrastructure, uniqueName, waitFor } from '@lnfleet/testing';
 import { bootstrapService, describeConnections, ServiceContext, type RunningService, type ServiceDefinition } from './runtime.js';
 
@@ -29,6 +29,21 @@ class HybridController {
     return { service: this.context.name, sequences: this.seen.sequences, greeting: this.context.env.KIT_GREETING };
   }
 
+  @Get('missing')
+  missing(): never {
+    throw new NotFoundException('no such thing');
+  }
+
+  @Get('broken')
+  broken(): never {
+    throw new Error('secret internals');
+  }
+
+  @OnMessage('PeerOffline')
+  onPeerOffline(@Payload() message: MessageByType<'PeerOffline'>): never {
+    throw new Error(`handler failed on ${message.id}`);
+  }
+
   @OnMessage('PeerOnline')
   onPeerOnline(@Payload() _message: MessageByType<'PeerOnline'>, @Ctx() context: JetStreamContext): void {
     this.seen.sequences.push(context.streamSequence);
@@ -42,7 +57,9 @@ const definition: ServiceDefinition = {
   name: 'kit-http',
   module: HybridModule,
   database: {},
-  bindings: (topology, env) => [{ stream: topology.streamName('events'), durable: env.KIT_DURABLE ?? 'kit-http' }],
+  bindings: (topology, env) => [
+    { stream: topology.streamName('events'), durable: env.KIT_DURABLE ?? 'kit-http', redelivery: { maxDeliveries: 1 } },
+  ],
   http: { defaultPort: 18_080 },
 };
 
@@ -90,6 +107,25 @@ describe('bootstrapService with an HTTP API', () => {
         (seen) => seen.sequences.length === 1,
       );
       expect(body).toEqual({ service: 'kit-http', sequences: [receipt.sequence], greeting: 'hello' });
+
+      // HTTP errors get Nest's usual answers; a handler's error reaches the transport unchanged.
+      const missing = await fetch(`${http.url}/missing`);
+      expect({ status: missing.status, body: (await missing.json()) as unknown }).toEqual({
+        status: 404,
+        body: { statusCode: 404, message: 'no such thing', error: 'Not Found' },
+      });
+      const broken = await fetch(`${http.url}/broken`);
+      expect({ status: broken.status, body: (await broken.json()) as unknown }).toEqual({
+        status: 500,
+        body: { statusCode: 500, message: 'Internal server error' },
+      });
+      const failing = createMessage(PeerOffline, { id: 'failing-1', nodeId: NODE, occurredAt: '2026-01-01T00:00:00.000Z', causationId: null, data: { peer: NODE } });
+      await service.context.publisher.publish(failing);
+      await waitFor('the failing message to be dead-lettered', () => Object.values(service.server.counters())[0]?.deadLettered ?? 0, (n) => n === 1);
+      const jsm = await jetstreamManager(service.context.connection);
+      const letter = await jsm.streams.getMessage(service.context.topology.streamName('deadLetter'), { seq: 1 });
+      if (letter === null) throw new Error('no dead letter stored');
+      expect(readDeadLetter(letter).error).toContain('handler failed on failing-1');
     } finally {
       await stopAndClean(service);
     }

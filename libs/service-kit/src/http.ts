@@ -1,3 +1,6 @@
+import { Catch, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import { throwError, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { parseEnv, type Env } from '@lnfleet/config';
 
@@ -34,4 +37,18 @@ export function loadHttpConfig(env: Env, defaultPort: number): HttpConfig {
     env,
   );
   return { port: parsed.HTTP_PORT, host: parsed.HTTP_HOST };
+}
+
+/**
+ * HybridExceptionFilter is the global filter of a service with both transports: errors of message
+ * handlers go to the JetStream transport unchanged (as RethrowingRpcExceptionFilter does, so retry
+ * logs and dead letters keep the real cause), and HTTP errors get Nest's usual HTTP answers.
+ */
+@Catch()
+export class HybridExceptionFilter extends BaseExceptionFilter {
+  override catch(exception: unknown, host: ArgumentsHost): Observable<never> | undefined {
+    if (host.getType() === 'rpc') return throwError(() => exception);
+    super.catch(exception, host);
+    return undefined;
+  }
 }

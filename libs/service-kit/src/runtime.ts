@@ -15,7 +15,7 @@ import {
   type ConsumerBinding,
 } from '@lnfleet/messaging';
 import { openDatabase, type DatabaseOptions } from './database.js';
-import { loadHttpConfig, type HttpOptions } from './http.js';
+import { HybridExceptionFilter, loadHttpConfig, type HttpOptions } from './http.js';
 
 /**
  * ServiceContext is what every service gets injected: its name, topology, publisher, database,
@@ -117,8 +117,10 @@ export async function bootstrapService(
       // A hybrid application: one module instance (one set of providers) behind both transports.
       // abortOnError: false makes a wiring error reject here (and be reported) instead of exiting the process.
       httpApp = await NestFactory.create(rootModule(context, definition.module), { logger, abortOnError: false });
-      app = httpApp.connectMicroservice<MicroserviceOptions>({ strategy: server });
-      app.useGlobalFilters(new RethrowingRpcExceptionFilter());
+      // The microservice shares the application's config, so the one global filter serves both
+      // transports; it must be registered before the microservice registers its handlers.
+      httpApp.useGlobalFilters(new HybridExceptionFilter(httpApp.getHttpAdapter()));
+      app = httpApp.connectMicroservice<MicroserviceOptions>({ strategy: server }, { inheritAppConfig: true });
       await httpApp.init();
       await httpApp.startAllMicroservices();
       await httpApp.listen(httpConfig.port, httpConfig.host);
