@@ -110,12 +110,12 @@ describe('bootstrapService with an HTTP API', () => {
 
       // HTTP errors get Nest's usual answers; a handler's error reaches the transport unchanged.
       const missing = await fetch(`${http.url}/missing`);
-      expect({ status: missing.status, body: (await missing.json()) as unknown }).toEqual({
+      expect({ status: missing.status, body: (await missing.json()) }).toEqual({
         status: 404,
         body: { statusCode: 404, message: 'no such thing', error: 'Not Found' },
       });
       const broken = await fetch(`${http.url}/broken`);
-      expect({ status: broken.status, body: (await broken.json()) as unknown }).toEqual({
+      expect({ status: broken.status, body: (await broken.json()) }).toEqual({
         status: 500,
         body: { statusCode: 500, message: 'Internal server error' },
       });
