@@ -102,6 +102,16 @@ export const validData: { readonly [T in MessageType]: MessageByType<T>['data'] 
     message: 'dial tcp 203.0.113.7:9735: connect: connection refused',
     retryableAfter: '2026-01-02T04:04:05.000Z',
   },
+  GraphSnapshotPublished: {
+    version: `sha256:${TXID}`,
+    bucket: 'LNFLEET_GRAPH',
+    objectName: `graph-${TXID}`,
+    format: 'lnd-describegraph-json-gzip',
+    nodeCount: 12_827,
+    channelCount: 49_570,
+    sizeBytes: 9_876_543,
+    takenAt: OCCURRED_AT,
+  },
   OpenChannel: {
     peer: PEER,
     peerAddresses: [PEER_ADDRESS],

@@ -83,6 +83,11 @@ describe('Topology', () => {
       ]);
     });
 
+    it('names the graph snapshot bucket LNFLEET_GRAPH, per namespace', () => {
+      expect(topology.graphSnapshotBucket()).toBe('LNFLEET_GRAPH');
+      expect(new Topology({ namespace: 'fleet_a' }).graphSnapshotBucket()).toBe('FLEET_A_LNFLEET_GRAPH');
+    });
+
     it('publishes node events on lnfleet.evt.<node>.<Type>', () => {
       expect(topology.nodeEventSubject(NODE_ID, 'ChannelOpened')).toBe(`lnfleet.evt.${NODE_ID}.ChannelOpened`);
     });

@@ -136,6 +136,14 @@ export class Topology {
     return `${this.subjectRoot}.drv.${service}.>`;
   }
 
+  /**
+   * graphSnapshotBucket is the JetStream object store bucket (stream `OBJ_<bucket>`) holding the
+   * public graph snapshots named by GraphSnapshotPublished events.
+   */
+  graphSnapshotBucket(): string {
+    return `${this.streamPrefix}_GRAPH`;
+  }
+
   /** streams lists the stream definitions services provision at start. */
   streams(): Record<StreamRole, StreamSpec> {
     return {

@@ -191,3 +191,29 @@ export const ChannelOpenFailed = defineMessage({
     retryableAfter: Timestamp.nullable().describe('when retrying may succeed, if the failure is transient'),
   }),
 });
+
+/** GraphSnapshotFormat names how a stored graph snapshot is encoded. */
+export const GraphSnapshotFormat = z
+  .enum(['lnd-describegraph-json-gzip'])
+  .describe("encoding of the stored object: lnd's DescribeGraph JSON (nodes, edges), gzipped");
+
+export const GraphSnapshotPublished = defineMessage({
+  type: 'GraphSnapshotPublished',
+  kind: 'event',
+  schemaVersion: 1,
+  description:
+    'The public channel graph as the node sees it (lnd DescribeGraph) was stored as a versioned snapshot in the JetStream object store; the graph itself is never sent as messages.',
+  data: z.strictObject({
+    version: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" and the 64-hex digest of the stored bytes')
+      .describe('content version: SHA-256 of the stored object; equal graphs have equal versions'),
+    bucket: z.string().regex(/^[-\w]{1,64}$/, 'must be an object store bucket name').describe('object store bucket holding the snapshot'),
+    objectName: z.string().min(1).max(255).describe('name of the object in the bucket'),
+    format: GraphSnapshotFormat,
+    nodeCount: z.int().nonnegative(),
+    channelCount: z.int().nonnegative(),
+    sizeBytes: z.int().positive().describe('size of the stored object'),
+    takenAt: Timestamp.describe('when the node was asked for its graph'),
+  }),
+});
