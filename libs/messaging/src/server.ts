@@ -189,8 +189,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       }
       for await (const msg of batch) {
         if (this.isClosing()) {
-          // Not ours to finish: let JetStream hand it to another replica right away.
-          msg.nak();
+          // Not ours to finish: hand it back for another replica. Delayed past this pull's expiry:
+          // an immediate nak is redelivered into this same pull request (still open on the server),
+          // bouncing until the pull expires and using up the message's deliveries on the way.
+          msg.nak(2 * FETCH_EXPIRES_MS);
           continue;
         }
         const task = this.process(active, msg).catch((error: unknown) => {
