@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { testInfrastructure, uniqueName } from '@lnfleet/testing';
 import { autopilotService } from '../../../services/autopilot/src/service.js';
@@ -7,6 +8,8 @@ import { backupService } from '../../../services/backup/src/service.js';
 import { chanfitnessService } from '../../../services/chanfitness/src/service.js';
 import { nodeGatewayService } from '../../../services/node-gateway/src/service.js';
 import { bootstrapService, type RunningService } from './runtime.js';
+
+const AUTOPILOT_SAMPLE_GRAPH = fileURLToPath(new URL('../../../services/autopilot/src/graph/describegraph.sample.json', import.meta.url));
 
 /**
  * cleanUp deletes a stopped service's streams and schema over connections of its own: deleting
@@ -35,7 +38,17 @@ describe.each([autopilotService, chanfitnessService, backupService, nodeGatewayS
   it('starts, connects and stops cleanly', async () => {
     const { natsUrl, databaseUrl } = await testInfrastructure();
     const namespace = uniqueName('svc');
-    const env = { NATS_URL: natsUrl, DATABASE_URL: databaseUrl, LNFLEET_NAMESPACE: namespace, DATABASE_SCHEMA: uniqueName('svc'), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' };
+    const env = {
+      NATS_URL: natsUrl,
+      DATABASE_URL: databaseUrl,
+      LNFLEET_NAMESPACE: namespace,
+      DATABASE_SCHEMA: uniqueName('svc'),
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      // The autopilot requires a channel graph; a three-node sample, centrality on the event loop.
+      AUTOPILOT_GRAPH_FILE: AUTOPILOT_SAMPLE_GRAPH,
+      AUTOPILOT_CENTRALITY_WORKERS: '0',
+    };
     const service = await bootstrapService(definition, env, { logger: false });
     try {
       expect(service.context.name).toBe(definition.name);

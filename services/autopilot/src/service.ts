@@ -1,18 +1,68 @@
-import { Module } from '@nestjs/common';
-import type { ServiceDefinition } from '@lnfleet/service-kit';
+import { Module, type Provider } from '@nestjs/common';
+import type { Env } from '@lnfleet/config';
+import { ServiceContext, type ServiceDefinition } from '@lnfleet/service-kit';
+import { PolicyController } from './api/policy.controller.js';
+import { AUTOPILOT_CLOCK, AUTOPILOT_CONFIG, AUTOPILOT_HOOKS, AutopilotEngine, GRAPH_SOURCE, type EngineHooks } from './decisions/autopilot-engine.js';
+import { systemClock, type Clock } from './decisions/clock.js';
+import { loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
+import { AutopilotEventsController } from './decisions/events.controller.js';
+import { FileGraphSource, type GraphSource } from './graph/graph-source.js';
+import { PROJECTION_ENTITIES } from './projection/entities.js';
+import { AUTOPILOT_MIGRATIONS } from './projection/migrations/index.js';
 
-/** AutopilotModule holds the autopilot service's handlers and providers. */
-@Module({})
-export class AutopilotModule {}
+/** AUTOPILOT_HTTP_PORT is the policy API's port when HTTP_PORT is unset. */
+export const AUTOPILOT_HTTP_PORT = 8082;
+
+/** AutopilotDependencies replaces parts of the shell, for tests and simulations. */
+export interface AutopilotDependencies {
+  /** clock defaults to the system clock. */
+  readonly clock?: Clock;
+  /** graphSource defaults to a FileGraphSource on AUTOPILOT_GRAPH_FILE (then required). */
+  readonly graphSource?: GraphSource;
+  /** hooks inject faults in tests; none by default. */
+  readonly hooks?: EngineHooks;
+}
 
 /**
- * autopilotService defines the autopilot service. lnd's autopilot as a fleet service: decides which channels each managed node opens.
- * It has no consumers yet: binding a durable without handlers would acknowledge (and so skip)
- * events the real projection will need.
+ * createAutopilotService defines the autopilot service: lnd's autopilot as a fleet service. It
+ * reads node facts (durable `autopilot-events`) and its own derived stream for policies (durable
+ * `autopilot-derived`), keeps its projection in its schema, decides per node under an advisory
+ * lock, and serves the policy API over HTTP.
  */
-export const autopilotService: ServiceDefinition = {
-  name: 'autopilot',
-  module: AutopilotModule,
-  database: {},
-  bindings: () => [],
-};
+export function createAutopilotService(dependencies: AutopilotDependencies = {}): ServiceDefinition {
+  const providers: Provider[] = [
+    {
+      provide: AUTOPILOT_CONFIG,
+      inject: [ServiceContext],
+      useFactory: (context: ServiceContext): AutopilotConfig => loadAutopilotConfig(context.env, dependencies.graphSource === undefined),
+    },
+    { provide: AUTOPILOT_CLOCK, useValue: dependencies.clock ?? systemClock },
+    { provide: AUTOPILOT_HOOKS, useValue: dependencies.hooks ?? {} },
+    {
+      provide: GRAPH_SOURCE,
+      inject: [AUTOPILOT_CONFIG],
+      useFactory: (config: AutopilotConfig): GraphSource =>
+        dependencies.graphSource ?? new FileGraphSource(config.graphFile ?? '', { workers: config.centralityWorkers }),
+    },
+    AutopilotEngine,
+  ];
+
+  /** AutopilotModule holds the autopilot's handlers, API and engine. */
+  @Module({ controllers: [AutopilotEventsController, PolicyController], providers })
+  class AutopilotModule {}
+
+  return {
+    name: 'autopilot',
+    module: AutopilotModule,
+    database: { entities: PROJECTION_ENTITIES, migrations: AUTOPILOT_MIGRATIONS },
+    http: { defaultPort: AUTOPILOT_HTTP_PORT },
+    bindings: (topology, _env: Env) => [
+      { stream: topology.streamName('events'), durable: 'autopilot-events', filterSubject: topology.allNodeEvents() },
+      // Policies are the autopilot's own derived events; its decisions there are acknowledged unhandled.
+      { stream: topology.streamName('derived'), durable: 'autopilot-derived', filterSubject: topology.derivedBy('autopilot') },
+    ],
+  };
+}
+
+/** autopilotService is the autopilot as `npm start` runs it. */
+export const autopilotService: ServiceDefinition = createAutopilotService();

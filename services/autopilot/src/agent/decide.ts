@@ -32,6 +32,8 @@ import { isFailureActive } from './failure-backoff.js';
 import { type LocalChannel } from './local-channel.js';
 import { type Rng } from './prng.js';
 
+const NO_SCORES: ReadonlyMap<string, number> = new Map();
+
 /** PendingOpen is a channel open the agent started that has not confirmed yet. */
 export interface PendingOpen {
   readonly peer: string;
@@ -104,6 +106,8 @@ export interface Decision {
   readonly chanSizeSat: number;
   /** candidates is the number of nodes offered to the heuristic. */
   readonly candidates: number;
+  /** scores are the heuristic's scores of the eligible candidates (empty when it did not run). */
+  readonly scores: ReadonlyMap<string, number>;
 }
 
 /**
@@ -120,12 +124,13 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
     ...state.pendingOpens.map((open) => ({ channelId: `pending:${open.peer}`, peer: open.peer, balanceSat: open.amountSat })),
   ];
   const budget = channelBudget(constraints, totalChans, state.walletBalanceSat);
-  const stop = (stoppedBy: StopReason, chanSizeSat = 0, candidates = 0): Decision => ({
+  const stop = (stoppedBy: StopReason, chanSizeSat = 0, candidates = 0, scores: ReadonlyMap<string, number> = NO_SCORES): Decision => ({
     opens: [],
     budget,
     stoppedBy,
     chanSizeSat,
     candidates,
+    scores,
   });
   if (budget.channels === 0) return stop('enough-channels');
   if (budget.amountSat <= 0 || budget.amountSat < constraints.minChanSizeSat) return stop('insufficient-funds');
@@ -154,7 +159,7 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
 
   const wanted = Math.min(budget.channels, freeSlots);
   const chosen = chooseN(wanted, scores, rng);
-  if (chosen.length === 0) return stop('no-positive-scores', chanSizeSat, candidates.size);
+  if (chosen.length === 0) return stop('no-positive-scores', chanSizeSat, candidates.size, scores);
 
   const opens: ChannelOpenDirective[] = [];
   let fundsLeft = budget.amountSat;
@@ -171,5 +176,5 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
   }
   stoppedBy ??=
     opens.length === budget.channels ? 'channel-count' : opens.length === freeSlots ? 'pending-open-slots' : 'candidates-exhausted';
-  return { opens, budget, stoppedBy, chanSizeSat, candidates: candidates.size };
+  return { opens, budget, stoppedBy, chanSizeSat, candidates: candidates.size, scores };
 }

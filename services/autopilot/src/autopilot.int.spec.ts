@@ -1,0 +1,390 @@
+/**
+ * The autopilot service end to end, against real NATS JetStream and PostgreSQL: events published
+ * on the stream, policies set through the HTTP API, OpenChannel commands and AutopilotDecision
+ * records read back from the streams. Every test has its own namespace and schema.
+ *
+ * The graph: node 0 (the managed node) alone, and two paths 1-2-3 and 4-5-6. Only the middle
+ * nodes 2 and 5 have a positive centrality, so with enough budget the autopilot opens exactly
+ * two channels, to 2 and 5, of the maximum size each.
+ */
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { decodeMessage, type KnownMessage, type MessageByType, type Topology } from '@lnfleet/contracts';
+import { JetStreamPublisher } from '@lnfleet/messaging';
+import { bootstrapService, type RunningService } from '@lnfleet/service-kit';
+import { testInfrastructure, uniqueName, waitFor } from '@lnfleet/testing';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { AutopilotEngine } from './decisions/autopilot-engine.js';
+import { ManualClock } from './decisions/clock.js';
+import { StaticGraphSource } from './graph/graph-source.js';
+import { buildTestGraph, testPubKey } from './heuristics/test-graphs.fixture.js';
+import { balanceEvent, FIXTURE_POLICY, failedEvent, type PolicyData, T0 } from './projection/projection.fixture.js';
+import { createAutopilotService, type AutopilotDependencies } from './service.js';
+
+const GRAPH = buildTestGraph(7, [
+  [1, 2],
+  [2, 3],
+  [4, 5],
+  [5, 6],
+]);
+const MIDDLE_PEERS = [testPubKey(2), testPubKey(5)].sort();
+const MAX_CHAN = FIXTURE_POLICY.constraints.maxChanSizeSat;
+/** Managed nodes: node 0 of the graph, and more nodes outside it (they see the same candidates). */
+const node = (i: number): string => (i === 0 ? testPubKey(0) : `03${i.toString(16).padStart(64, '0')}`);
+
+interface Fleet {
+  readonly env: Record<string, string>;
+  readonly topology: Topology;
+  readonly connection: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly publisher: JetStreamPublisher;
+  readonly clock: ManualClock;
+  readonly services: RunningService[];
+  start(dependencies?: AutopilotDependencies): Promise<RunningService>;
+  cleanup(): Promise<void>;
+}
+
+async function fleet(): Promise<Fleet> {
+  const { natsUrl, databaseUrl } = await testInfrastructure();
+  const env = {
+    NATS_URL: natsUrl,
+    DATABASE_URL: databaseUrl,
+    LNFLEET_NAMESPACE: uniqueName('ap'),
+    DATABASE_SCHEMA: uniqueName('ap'),
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    // The heartbeat is driven by hand (engine.heartbeat()) in these tests.
+    AUTOPILOT_HEARTBEAT_MS: '3600000',
+    AUTOPILOT_COMMAND_TTL_MS: '1800000',
+    AUTOPILOT_OUTCOME_GRACE_MS: '60000',
+  };
+  const connection = await connect({ servers: natsUrl });
+  const jsm = await jetstreamManager(connection);
+  const clock = new ManualClock(T0);
+  const graphSource = new StaticGraphSource(GRAPH, 'test-graph-v1');
+  const services: RunningService[] = [];
+  let topology: Topology | undefined;
+  const result: Fleet = {
+    env,
+    get topology() {
+      if (topology === undefined) throw new Error('start a service first');
+      return topology;
+    },
+    connection,
+    jsm,
+    get publisher() {
+      return new JetStreamPublisher(jetstream(connection), result.topology);
+    },
+    clock,
+    services,
+    async start(dependencies = {}) {
+      const service = await bootstrapService(createAutopilotService({ clock, graphSource, ...dependencies }), env, { logger: ['error'] });
+      topology = service.context.topology;
+      services.push(service);
+      return service;
+    },
+    async cleanup() {
+      for (const service of services.splice(0)) await service.stop().catch(() => undefined);
+      if (topology !== undefined) {
+        for (const spec of Object.values(topology.streams())) await jsm.streams.delete(spec.name).catch(() => false);
+      }
+      await connection.close();
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${env.DATABASE_SCHEMA}" CASCADE`);
+      await client.end();
+    },
+  };
+  return result;
+}
+
+/** storedMessages decodes every message stored in a stream (work-queue commands stay until a consumer takes them). */
+async function storedMessages(f: Fleet, role: 'commands' | 'derived'): Promise<KnownMessage[]> {
+  const name = f.topology.streamName(role);
+  const info = await f.jsm.streams.info(name);
+  const messages: KnownMessage[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const stored = await f.jsm.streams.getMessage(name, { seq }).catch(() => null);
+    if (stored === null) continue;
+    const decoded = decodeMessage(stored.data);
+    if (!decoded.ok) throw new Error(`undecodable message #${seq} in ${name}`);
+    messages.push(decoded.message);
+  }
+  return messages;
+}
+
+async function commands(f: Fleet, nodeId?: string): Promise<MessageByType<'OpenChannel'>[]> {
+  return (await storedMessages(f, 'commands')).filter(
+    (m): m is MessageByType<'OpenChannel'> => m.type === 'OpenChannel' && (nodeId === undefined || m.nodeId === nodeId),
+  );
+}
+
+async function decisions(f: Fleet, nodeId?: string): Promise<MessageByType<'AutopilotDecision'>[]> {
+  return (await storedMessages(f, 'derived')).filter(
+    (m): m is MessageByType<'AutopilotDecision'> => m.type === 'AutopilotDecision' && (nodeId === undefined || m.nodeId === nodeId),
+  );
+}
+
+/** caughtUp waits until the autopilot's durables have acknowledged everything in their streams. */
+async function caughtUp(f: Fleet): Promise<void> {
+  for (const [role, durable] of [
+    ['events', 'autopilot-events'],
+    ['derived', 'autopilot-derived'],
+  ] as const) {
+    const stream = f.topology.streamName(role);
+    await waitFor(
+      `${durable} to be caught up`,
+      async () => {
+        const [info, consumer] = await Promise.all([f.jsm.streams.info(stream), f.jsm.consumers.info(stream, durable)]);
+        return { last: info.state.last_seq, ackFloor: consumer.ack_floor.stream_seq, unacked: consumer.num_ack_pending };
+      },
+      (state) => state.ackFloor === state.last && state.unacked === 0,
+      30_000,
+    );
+  }
+}
+
+async function setPolicy(service: RunningService, nodeId: string, overrides: Partial<PolicyData> = {}): Promise<Response> {
+  const url = service.http?.url;
+  if (url === undefined) throw new Error('the autopilot has no HTTP API');
+  return fetch(`${url}/nodes/${nodeId}/autopilot/policy`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...FIXTURE_POLICY, ...overrides }),
+  });
+}
+
+/** policyApplied waits until the node's projection holds a policy matching `expected`. */
+async function policyApplied(service: RunningService, nodeId: string, expected: Partial<PolicyData> = {}): Promise<void> {
+  const engine = service.app.get(AutopilotEngine);
+  await waitFor(
+    `the policy of ${nodeId} to be applied`,
+    async () => (await engine.projection(nodeId)).policy,
+    (policy) => policy !== null && Object.entries(expected).every(([key, value]) => JSON.stringify(policy[key as keyof typeof policy]) === JSON.stringify(value)),
+  );
+}
+
+const peersOf = (list: readonly MessageByType<'OpenChannel'>[]): string[] => list.map((c) => c.data.peer).sort();
+
+describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
+  let f: Fleet;
+
+  beforeEach(async () => {
+    f = await fleet();
+  });
+
+  afterEach(async () => {
+    await f.cleanup();
+  });
+
+  it('given a node with a policy, a balance event makes it open max-size channels to the central peers, and records the decision', async () => {
+    const service = await f.start();
+    const accepted = await setPolicy(service, node(0));
+    expect(accepted.status).toBe(202);
+    await policyApplied(service, node(0));
+    await f.publisher.publish(balanceEvent(10_000_000, node(0)));
+    await waitFor('two OpenChannel commands', () => commands(f, node(0)), (list) => list.length >= 2);
+    await caughtUp(f);
+
+    const sent = await commands(f, node(0));
+    expect(peersOf(sent)).toEqual(MIDDLE_PEERS);
+    for (const command of sent) {
+      expect(command.data).toMatchObject({ localFundingSat: MAX_CHAN, pushSat: 0, targetConf: 3, minConfs: 1, private: false });
+      expect(command.data.peerAddresses).toHaveLength(1);
+      expect(Date.parse(command.data.expiresAt)).toBe(T0 + 1_800_000);
+    }
+    const recorded = await decisions(f, node(0));
+    // The policy's own decision (no funds at all: lnd's budget is then (0, 0)), then the balance's.
+    expect(recorded.map((d) => [d.data.trigger.kind, d.data.trigger.messageType, d.data.stoppedBy])).toEqual([
+      ['policy', 'AutopilotPolicySet', 'enough-channels'],
+      ['event', 'BalanceChanged', 'candidates-exhausted'],
+    ]);
+    const decision = recorded[1]!;
+    expect(decision.data.budget).toEqual({ amountSat: 5_000_000, channels: 5 });
+    expect(decision.data.candidates.map((c) => [c.peer, c.score])).toEqual(MIDDLE_PEERS.map((p) => [p, 1]));
+    expect(decision.data.chosen.map((c) => c.commandId).sort()).toEqual(sent.map((c) => c.id).sort());
+    expect(decision.data).toMatchObject({ graphVersion: 'test-graph-v1', dryRun: false, chanSizeSat: MAX_CHAN });
+    for (const command of sent) expect(command.causationId).toBe(decision.id);
+
+    const projection = await service.app.get(AutopilotEngine).projection(node(0));
+    expect([...projection.pendingOpens.values()].map((o) => [o.peer, o.status]).sort()).toEqual(MIDDLE_PEERS.map((p) => [p, 'in-flight']));
+  });
+
+  it('rejects an invalid policy with 400 and records nothing', async () => {
+    const service = await f.start();
+    const response = await setPolicy(service, node(0), { heuristics: { top_centrality: 0.5 } });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain('heuristic weights must sum to 1');
+    const badNode = await setPolicy(service, 'not-a-node');
+    expect(badNode.status).toBe(400);
+    const info = await f.jsm.streams.info(f.topology.streamName('derived'));
+    expect(info.state.messages).toBe(0);
+  });
+
+  it('a repeated event (a copy under a new id, and a crash before commit) sends no second command', async () => {
+    let crashes = 1;
+    const service = await f.start({
+      hooks: {
+        beforeCommit: () => {
+          if (crashes > 0 && f.services.length > 0) {
+            const engine = f.services[0]!.app.get(AutopilotEngine);
+            // Crash only after the balance's decision published its commands.
+            if (engine.stats().commands >= 2) {
+              crashes--;
+              throw new Error('simulated crash between publishing and committing');
+            }
+          }
+        },
+      },
+    });
+    await setPolicy(service, node(0));
+    await policyApplied(service, node(0));
+    const balance = balanceEvent(10_000_000, node(0));
+    await f.publisher.publish(balance);
+    await waitFor('the redelivered event to be committed', () => service.app.get(AutopilotEngine).stats(), (s) => s.commands >= 4 && s.applied >= 2);
+    await caughtUp(f);
+    // Published twice (before and after the crash) under the same ids: stored once.
+    expect(service.app.get(AutopilotEngine).stats().commands).toBe(4);
+    expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
+
+    // The gateway re-publishes the same fact under a new id (after its duplicate window).
+    await f.publisher.publish({ ...balance, id: `${balance.id}-again` });
+    // The very same message again: JetStream drops it.
+    await f.publisher.publish(balance);
+    await waitFor('the copy to be handled', () => service.app.get(AutopilotEngine).stats(), (s) => s.applied >= 3);
+    await caughtUp(f);
+    expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
+    const last = (await decisions(f, node(0))).at(-1);
+    expect(last?.data).toMatchObject({ chosen: [], inputs: { pendingOpenCount: 2 } });
+  });
+
+  it('dry run records the decision and sends no command', async () => {
+    const service = await f.start();
+    await setPolicy(service, node(0), { dryRun: true });
+    await policyApplied(service, node(0), { dryRun: true });
+    await f.publisher.publish(balanceEvent(10_000_000, node(0)));
+    await waitFor('the dry-run decision', () => decisions(f, node(0)), (list) => list.some((d) => d.data.chosen.length > 0));
+    await caughtUp(f);
+    const decision = (await decisions(f, node(0))).find((d) => d.data.chosen.length > 0);
+    expect(decision?.data.dryRun).toBe(true);
+    expect(decision?.data.chosen.map((c) => c.peer).sort()).toEqual(MIDDLE_PEERS);
+    expect(await commands(f)).toEqual([]);
+    const projection = await service.app.get(AutopilotEngine).projection(node(0));
+    expect(projection.pendingOpens.size).toBe(0);
+  });
+
+  it('a failed open frees its slot and backs off the peer; expired opens free theirs on the heartbeat', async () => {
+    const service = await f.start();
+    const engine = service.app.get(AutopilotEngine);
+    await setPolicy(service, node(0));
+    await policyApplied(service, node(0));
+    await f.publisher.publish(balanceEvent(10_000_000, node(0)));
+    await waitFor('two commands', () => commands(f, node(0)), (list) => list.length === 2);
+    const first = await commands(f, node(0));
+    const failing = first.find((c) => c.data.peer === testPubKey(2))!;
+    await f.publisher.publish(failedEvent(failing.id, testPubKey(2), MAX_CHAN, T0, null, node(0)));
+    await caughtUp(f);
+    // The slot is free but peer 2 is backed off: nobody else scores, so no new command.
+    expect(await commands(f, node(0))).toHaveLength(2);
+    let projection = await engine.projection(node(0));
+    expect(projection.failures.get(testPubKey(2))).toMatchObject({ attempts: 1 });
+
+    // 20 minutes on: the failure has expired (10 min backoff), the other open is still in flight (30 min).
+    f.clock.advance(20 * 60_000);
+    await engine.heartbeat();
+    const afterBackoff = await commands(f, node(0));
+    expect(afterBackoff).toHaveLength(3);
+    expect(afterBackoff[2]?.data.peer).toBe(testPubKey(2));
+    expect((await decisions(f, node(0))).at(-1)?.data.trigger.kind).toBe('heartbeat');
+
+    // A heartbeat with nothing new decides nothing and records nothing.
+    const recorded = (await decisions(f, node(0))).length;
+    await engine.heartbeat();
+    expect(await commands(f, node(0))).toHaveLength(3);
+    expect(await decisions(f, node(0))).toHaveLength(recorded);
+
+    // Past a command's expiry plus grace without an outcome, its open expires and its peer is tried again.
+    f.clock.advance(12 * 60_000);
+    await engine.heartbeat();
+    projection = await engine.projection(node(0));
+    expect([...projection.pendingOpens.values()].filter((o) => o.status === 'expired')).toHaveLength(1);
+    f.clock.advance(20 * 60_000);
+    await engine.heartbeat();
+    projection = await engine.projection(node(0));
+    expect([...projection.pendingOpens.values()].filter((o) => o.status === 'in-flight').map((o) => o.peer).sort()).toEqual(MIDDLE_PEERS);
+    expect(await commands(f, node(0))).toHaveLength(5);
+  });
+
+  it('two replicas on one namespace and schema never decide concurrently for a node: no duplicate commands', async () => {
+    const first = await f.start();
+    const second = await f.start();
+    const nodes = Array.from({ length: 8 }, (_, i) => node(i + 1));
+    for (const nodeId of nodes) await setPolicy(first, nodeId);
+    for (const nodeId of nodes) await policyApplied(second, nodeId);
+    // Several balance changes per node at once: both replicas get some of each node's events.
+    const publishes: Promise<unknown>[] = [];
+    for (let round = 1; round <= 4; round++) {
+      for (const nodeId of nodes) publishes.push(f.publisher.publish(balanceEvent(10_000_000 + round, nodeId)));
+    }
+    await Promise.all(publishes);
+    await waitFor('two commands per node', () => commands(f), (list) => list.length >= 2 * nodes.length);
+    await caughtUp(f);
+
+    const sent = await commands(f);
+    expect(sent).toHaveLength(2 * nodes.length);
+    for (const nodeId of nodes) expect(peersOf(sent.filter((c) => c.nodeId === nodeId))).toEqual(MIDDLE_PEERS);
+    const recorded = await decisions(f);
+    expect(new Set(recorded.map((d) => d.id)).size).toBe(recorded.length);
+    for (const nodeId of nodes) {
+      // Exactly one decision per node chose peers; every later one saw its two opens in flight.
+      const opening = recorded.filter((d) => d.nodeId === nodeId && d.data.chosen.length > 0);
+      expect(opening).toHaveLength(1);
+    }
+    // Every event was handled once, by one replica or the other (older balances are no-ops).
+    const handled = [first, second].map((s) => s.app.get(AutopilotEngine).stats()).map((s) => s.applied + s.duplicates);
+    expect(handled[0]! + handled[1]!).toBe(nodes.length * 5);
+  });
+
+  it('a restart mid-run resumes where the first instance stopped, without double commands', async () => {
+    const nodes = Array.from({ length: 6 }, (_, i) => node(i + 1));
+    // The first instance stalls after a few commits, so it is surely mid-run when it stops.
+    let commits = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = await f.start({
+      hooks: {
+        beforeCommit: async () => {
+          commits++;
+          if (commits > nodes.length + 3) await gate;
+        },
+      },
+    });
+    for (const nodeId of nodes) await setPolicy(first, nodeId);
+    for (const nodeId of nodes) await policyApplied(first, nodeId);
+    const publishes: Promise<unknown>[] = [];
+    for (let round = 1; round <= 5; round++) {
+      for (const nodeId of nodes) publishes.push(f.publisher.publish(balanceEvent(10_000_000 + round, nodeId)));
+    }
+    await Promise.all(publishes);
+    await waitFor('the first instance to stall mid-run', () => commits, (n) => n > nodes.length + 3);
+    release();
+    await first.stop();
+    f.services.splice(f.services.indexOf(first), 1);
+    const before = first.app.get(AutopilotEngine).stats();
+
+    const second = await f.start();
+    await caughtUp(f);
+    const sent = await commands(f);
+    expect(sent).toHaveLength(2 * nodes.length);
+    for (const nodeId of nodes) expect(peersOf(sent.filter((c) => c.nodeId === nodeId))).toEqual(MIDDLE_PEERS);
+    const after = second.app.get(AutopilotEngine).stats();
+    expect(after.applied + after.duplicates).toBeGreaterThan(0);
+    expect(before.applied + before.duplicates + after.applied + after.duplicates).toBe(nodes.length * 6);
+    // Handing back what the first had fetched cost each message one delivery, not its retry budget.
+    expect(Object.values(second.server.counters()).map((c) => c.deadLettered)).toEqual([0, 0]);
+  });
+});

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@lnfleet/config';
+import { loadAutopilotConfig } from './config.js';
+
+const SAMPLE = fileURLToPath(new URL('../graph/describegraph.sample.json', import.meta.url));
+
+describe('autopilot configuration', () => {
+  it('has defaults for everything but the graph file', () => {
+    expect(loadAutopilotConfig({ AUTOPILOT_GRAPH_FILE: SAMPLE }, true)).toEqual({
+      graphFile: SAMPLE,
+      heartbeatMs: 60_000,
+      commandTtlMs: 600_000,
+      outcomeGraceMs: 60_000,
+      centralityWorkers: 2,
+    });
+  });
+
+  it('requires a readable graph file when no graph source is given in code', () => {
+    expect(() => loadAutopilotConfig({}, true)).toThrow(ConfigError);
+    expect(() => loadAutopilotConfig({}, true)).toThrow(/AUTOPILOT_GRAPH_FILE: is required/);
+    expect(() => loadAutopilotConfig({ AUTOPILOT_GRAPH_FILE: '/nonexistent/graph.json.gz' }, true)).toThrow(/AUTOPILOT_GRAPH_FILE: \/nonexistent\/graph.json.gz is not a readable file/);
+    expect(() => loadAutopilotConfig({ AUTOPILOT_GRAPH_FILE: '/tmp' }, true)).toThrow(/not a readable file/);
+    expect(loadAutopilotConfig({}, false).graphFile).toBeUndefined();
+  });
+
+  it.each([
+    ['AUTOPILOT_HEARTBEAT_MS', '50'],
+    ['AUTOPILOT_HEARTBEAT_MS', 'soon'],
+    ['AUTOPILOT_COMMAND_TTL_MS', '-5'],
+    ['AUTOPILOT_OUTCOME_GRACE_MS', '1.5'],
+    ['AUTOPILOT_CENTRALITY_WORKERS', '65'],
+    ['AUTOPILOT_CENTRALITY_WORKERS', '-1'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadAutopilotConfig({ [name]: value }, false)).toThrow(new RegExp(`invalid configuration: ${name}:`));
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The autopilot's own settings, read from the environment and validated at start: a bad value
+ * stops the service with a ConfigError naming the variable.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, durationMs, parseEnv, type Env } from '@lnfleet/config';
+
+/** AutopilotConfig is the validated autopilot configuration. */
+export interface AutopilotConfig {
+  /** graphFile is lnd describegraph JSON (.json or .json.gz); required unless a graph source is given in code. */
+  readonly graphFile?: string;
+  /** heartbeatMs is how often every enabled node is re-evaluated; shorter reacts sooner to expiries, costs more. */
+  readonly heartbeatMs: number;
+  /** commandTtlMs is how long an OpenChannel stays executable; its pending open expires a grace period later. */
+  readonly commandTtlMs: number;
+  /** outcomeGraceMs is how long after a command's expiry its outcome is still waited for. */
+  readonly outcomeGraceMs: number;
+  /** centralityWorkers is the number of worker threads computing centrality; 0 uses the event loop. */
+  readonly centralityWorkers: number;
+}
+
+/** AutopilotEnv lists the variables and their defaults. */
+export const AutopilotEnv = z.object({
+  AUTOPILOT_GRAPH_FILE: z.string().min(1).optional(),
+  AUTOPILOT_HEARTBEAT_MS: durationMs.min(100, 'must be at least 100 ms').default(60_000),
+  AUTOPILOT_COMMAND_TTL_MS: durationMs.min(1_000, 'must be at least 1000 ms').default(10 * 60_000),
+  AUTOPILOT_OUTCOME_GRACE_MS: durationMs.default(60_000),
+  AUTOPILOT_CENTRALITY_WORKERS: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').max(64, 'at most 64').default(2),
+});
+
+/**
+ * loadAutopilotConfig validates the autopilot's variables. With `graphRequired` the graph file
+ * must be set and readable (checked now, not at the first decision).
+ */
+export function loadAutopilotConfig(env: Env, graphRequired: boolean): AutopilotConfig {
+  const parsed = parseEnv(AutopilotEnv, env);
+  const graphFile = parsed.AUTOPILOT_GRAPH_FILE;
+  if (graphRequired) {
+    if (graphFile === undefined) {
+      throw new ConfigError('AUTOPILOT_GRAPH_FILE', 'is required: the lnd describegraph JSON (.json or .json.gz) the autopilot decides on');
+    }
+    try {
+      accessSync(graphFile, constants.R_OK);
+      if (!statSync(graphFile).isFile()) throw new Error('not a file');
+    } catch {
+      throw new ConfigError('AUTOPILOT_GRAPH_FILE', `${graphFile} is not a readable file`);
+    }
+  }
+  return {
+    ...(graphFile !== undefined ? { graphFile } : {}),
+    heartbeatMs: parsed.AUTOPILOT_HEARTBEAT_MS,
+    commandTtlMs: parsed.AUTOPILOT_COMMAND_TTL_MS,
+    outcomeGraceMs: parsed.AUTOPILOT_OUTCOME_GRACE_MS,
+    centralityWorkers: parsed.AUTOPILOT_CENTRALITY_WORKERS,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * planDecision turns one node's projection, its policy and a graph view into what the shell
+ * publishes: OpenChannel commands and the AutopilotDecision that explains them. It is pure (time
+ * comes in as `nowMs`), so the same inputs give the same ids, seed, picks and messages on every
+ * replica, on a retry after a crash, and on a replay.
+ *
+ * Ids: the decision id derives from the node and the trigger key; each command id from the
+ * decision id and the peer. A trigger redelivered before its effects were committed therefore
+ * yields the same messages, which JetStream de-duplicates by id.
+ */
+import { createHash } from 'node:crypto';
+import {
+  AutopilotDecision,
+  createMessage,
+  deterministicId,
+  MAX_DECISION_CANDIDATES,
+  NetworkAddress,
+  OpenChannel,
+  type DecisionTrigger,
+  type HeuristicWeights,
+  type MessageByType,
+} from '@lnfleet/contracts';
+import { decide, type AgentState, type Decision } from '../agent/decide.js';
+import { createRng, seedFromString } from '../agent/prng.js';
+import { type NodeAddress } from '../graph/channel-graph.js';
+import { type GraphView } from '../graph/graph-source.js';
+import { type AttachmentHeuristic } from '../heuristics/heuristic.js';
+import { preferentialAttachment } from '../heuristics/preferential-attachment.js';
+import { topCentrality } from '../heuristics/top-centrality.js';
+import { heuristicFromWeights } from '../heuristics/weighted-combination.js';
+import { type PlannedOpen, type PolicyRecord } from '../projection/node-projection.js';
+
+/** OPEN_TARGET_CONF is the funding confirmation target of autopilot opens (lnd's conftarget 3). */
+export const OPEN_TARGET_CONF = 3;
+/** OPEN_MIN_CONFS is the confirmations the spent outputs need (lnd's minconfs 1). */
+export const OPEN_MIN_CONFS = 1;
+/** MAX_PEER_ADDRESSES is how many of a peer's announced addresses a command carries. */
+const MAX_PEER_ADDRESSES = 32;
+
+/** TriggerFacts is what made the autopilot decide, with the message that did, if any. */
+export interface TriggerFacts {
+  readonly trigger: DecisionTrigger;
+  /** key identifies the trigger for ids: e.g. `events:<seq>`, or `heartbeat:<revision>:<inputs hash>`. */
+  readonly key: string;
+  /** correlationId is the workflow the decision continues (the trigger message's), if any. */
+  readonly correlationId: string | null;
+}
+
+/** PlanInput is everything a decision depends on. */
+export interface PlanInput {
+  readonly nodeId: string;
+  readonly agent: AgentState;
+  readonly policy: PolicyRecord;
+  readonly graph: GraphView;
+  readonly trigger: TriggerFacts;
+  readonly nowMs: number;
+  /** commandTtlMs is how long an OpenChannel command stays executable (its expiresAt). */
+  readonly commandTtlMs: number;
+}
+
+/** DecisionPlan is the outcome of {@link planDecision}. */
+export interface DecisionPlan {
+  readonly decision: Decision;
+  readonly opens: readonly PlannedOpen[];
+  /** commands are the OpenChannel commands (sent unless the policy is a dry run). */
+  readonly commands: readonly MessageByType<'OpenChannel'>[];
+  readonly record: MessageByType<'AutopilotDecision'>;
+}
+
+/** heuristicFor builds the weighted combination a policy asks for, over one graph view. */
+export function heuristicFor(weights: HeuristicWeights, view: GraphView): AttachmentHeuristic {
+  const numeric: Record<string, number> = {};
+  for (const [name, weight] of Object.entries(weights)) if (typeof weight === 'number') numeric[name] = weight;
+  return heuristicFromWeights(numeric, {
+    preferential: preferentialAttachment,
+    top_centrality: () => topCentrality({ centrality: () => view.centrality }),
+  });
+}
+
+/**
+ * inputsFingerprint hashes what a decision depends on besides its trigger (the agent state, the
+ * policy, the graph version, the failures still active at the time), so two heartbeats that see
+ * the same node revision and the same inputs get the same decision id.
+ */
+export function inputsFingerprint(agent: AgentState, policy: PolicyRecord, graphVersion: string): string {
+  const canonical = JSON.stringify([
+    agent.self,
+    agent.channels.map((c) => [c.channelId, c.peer, c.balanceSat]),
+    agent.pendingOpens.map((o) => [o.peer, o.amountSat]),
+    [...agent.failedUntil.entries()].sort(),
+    agent.walletBalanceSat,
+    policy.constraints,
+    Object.entries(policy.heuristics).sort(),
+    policy.dryRun,
+    graphVersion,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}
+
+/** planDecision decides for one node and builds the messages that carry the decision out. */
+export function planDecision(input: PlanInput): DecisionPlan {
+  const { nodeId, agent, policy, graph, trigger, nowMs } = input;
+  const decisionId = deterministicId('AutopilotDecision', nodeId, trigger.key);
+  const seed = seedFromString(decisionId);
+  const decision = decide(
+    agent,
+    { graph: graph.graph, heuristic: heuristicFor(policy.heuristics, graph), constraints: policy.constraints, rng: createRng(seed) },
+    nowMs,
+  );
+  const occurredAt = new Date(nowMs).toISOString();
+  const expiresAtMs = nowMs + input.commandTtlMs;
+  const correlationId = trigger.correlationId ?? decisionId;
+
+  const opens: PlannedOpen[] = decision.opens.map((open) => ({
+    commandId: deterministicId('OpenChannel', decisionId, open.peer),
+    peer: open.peer,
+    amountSat: open.amountSat,
+    expiresAtMs,
+  }));
+  const commands = decision.opens.map((open, i) =>
+    createMessage(OpenChannel, {
+      id: opens[i]?.commandId ?? '',
+      nodeId,
+      occurredAt,
+      causationId: decisionId,
+      correlationId,
+      data: {
+        peer: open.peer,
+        peerAddresses: usableAddresses(open.addresses),
+        localFundingSat: open.amountSat,
+        pushSat: 0,
+        targetConf: OPEN_TARGET_CONF,
+        minConfs: OPEN_MIN_CONFS,
+        private: false,
+        expiresAt: new Date(expiresAtMs).toISOString(),
+      },
+    }),
+  );
+  const candidates = [...decision.scores]
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, MAX_DECISION_CANDIDATES)
+    .map(([peer, score]) => ({ peer, score }));
+  const record = createMessage(AutopilotDecision, {
+    id: decisionId,
+    nodeId,
+    occurredAt,
+    causationId: trigger.trigger.messageId,
+    correlationId,
+    data: {
+      trigger: trigger.trigger,
+      inputs: {
+        walletBalanceSat: agent.walletBalanceSat,
+        channelCount: agent.channels.length,
+        pendingOpenCount: agent.pendingOpens.length,
+        failedPeerCount: agent.failedUntil.size,
+      },
+      constraints: policy.constraints,
+      heuristics: policy.heuristics,
+      budget: decision.budget,
+      chanSizeSat: decision.chanSizeSat,
+      candidateCount: decision.candidates,
+      candidates,
+      chosen: decision.opens.map((open, i) => ({ peer: open.peer, amountSat: open.amountSat, score: open.score, commandId: opens[i]?.commandId ?? '' })),
+      stoppedBy: decision.stoppedBy,
+      seed,
+      graphVersion: graph.version,
+      dryRun: policy.dryRun,
+    },
+  });
+  return { decision, opens, commands, record };
+}
+
+/** usableAddresses keeps the announced addresses a command can carry (host:port, at most 32). */
+function usableAddresses(addresses: readonly NodeAddress[]): string[] {
+  return addresses
+    .map((address) => address.addr)
+    .filter((addr) => NetworkAddress.safeParse(addr).success)
+    .slice(0, MAX_PEER_ADDRESSES);
+}
