@@ -2,12 +2,14 @@
  * The gateway against real NATS JetStream and PostgreSQL, serving a small simulated fleet. Each
  * test has its own stream namespace and schema.
  */
-import { createMessage, encodeMessage, OpenChannel, type KnownMessage } from '@lnfleet/contracts';
+import { gunzipSync } from 'node:zlib';
+import { Objm } from '@nats-io/obj';
+import { createMessage, encodeMessage, OpenChannel, type KnownMessage, type MessageByType } from '@lnfleet/contracts';
 import { JetStreamPublisher } from '@lnfleet/messaging';
 import { bootstrapService, type RunningService } from '@lnfleet/service-kit';
 import { testNats, testSchema, waitFor, type TestNats, type TestSchema } from '@lnfleet/testing';
 import { nodeGatewayDefinition } from './service.js';
-import { NodeFleet } from './shell/fleet.js';
+import { NodeFleet, type NodeGatewayOptions } from './shell/fleet.js';
 import { SimGraph } from './simnet/sim-graph.js';
 import { Simnet } from './simnet/simnet.js';
 import { syntheticGraph } from './simnet/synthetic-graph.js';
@@ -47,9 +49,9 @@ describe('node-gateway with real NATS and PostgreSQL', () => {
     await schema.drop();
   });
 
-  async function startGateway(): Promise<NodeFleet> {
+  async function startGateway(overrides: Partial<NodeGatewayOptions> = {}): Promise<NodeFleet> {
     running = await bootstrapService(
-      nodeGatewayDefinition({ nodes: net.nodes.map((node, i) => ({ id: `sim-${i}`, node })), now: () => net.clock.now(), reconnectDelayMs: () => 50 }),
+      nodeGatewayDefinition({ nodes: net.nodes.map((node, i) => ({ id: `sim-${i}`, node })), now: () => net.clock.now(), reconnectDelayMs: () => 50, graphIntervalMs: 0, ...overrides }),
       { NATS_URL: nats.natsUrl, DATABASE_URL: schema.databaseUrl, LNFLEET_NAMESPACE: nats.topology.namespace, DATABASE_SCHEMA: schema.schema, HTTP_PORT: '0' },
       { logger: false },
     );
@@ -107,6 +109,29 @@ describe('node-gateway with real NATS and PostgreSQL', () => {
     const health: unknown = await (await fetch(`${url}/health`)).json();
     expect(health).toEqual({ status: 'ok', nodes: net.nodes.map((node, i) => ({ id: `sim-${i}`, nodeId: node.pubkey, status: 'connected' })) });
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+  });
+
+  it('stores the public graph in the object store once per version and announces it', async () => {
+    const fleet = await startGateway({ graphIntervalMs: HOUR });
+    const bucket = nats.topology.graphSnapshotBucket();
+    try {
+      const events = await waitFor('the graph snapshot event', storedEvents, (e) => count(e, 'GraphSnapshotPublished') === 1);
+      const announced = events.find((e): e is MessageByType<'GraphSnapshotPublished'> => e.type === 'GraphSnapshotPublished')!;
+      expect(announced.data).toMatchObject({ bucket, nodeCount: 150, channelCount: 450, format: 'lnd-describegraph-json-gzip' });
+      const store = await new Objm(nats.connection).open(bucket);
+      const blob = await store.getBlob(announced.data.objectName);
+      expect(blob?.length).toBe(announced.data.sizeBytes);
+      expect(JSON.parse(gunzipSync(blob!).toString('utf8'))).toEqual(graph.describe);
+
+      // Publishing the unchanged graph again stores no second object and no second event.
+      expect(await fleet.graphPublisher!.publishOnce()).toBe(true);
+      const objects = await store.list();
+      expect(objects.map((o) => o.name)).toEqual([announced.data.objectName]);
+      expect(count(await storedEvents(), 'GraphSnapshotPublished')).toBe(1);
+    } finally {
+      await stopGateway();
+      await nats.jsm.streams.delete(`OBJ_${bucket}`).catch(() => false);
+    }
   });
 
   it('publishes every node channels and a snapshot on connect, then live facts on the node subject', async () => {
@@ -211,6 +236,7 @@ describe('node-gateway configured from the environment', () => {
     LNFLEET_NAMESPACE: nats.topology.namespace,
     DATABASE_SCHEMA: schema.schema,
     HTTP_PORT: '0',
+    NODE_GATEWAY_GRAPH_INTERVAL_MS: '0',
     NODE_GATEWAY_CONFIG: JSON.stringify(config),
   });
 

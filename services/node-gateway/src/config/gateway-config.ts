@@ -81,7 +81,14 @@ export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 export const GatewayEnv = z.strictObject({
   NODE_GATEWAY_CONFIG_FILE: z.string().min(1).optional(),
   NODE_GATEWAY_CONFIG: z.string().min(1).optional(),
+  /** NODE_GATEWAY_GRAPH_INTERVAL_MS is the time between graph snapshots; 0 turns them off. Default one hour. */
+  NODE_GATEWAY_GRAPH_INTERVAL_MS: z.coerce.number().int('must be a whole number of milliseconds').nonnegative('must be 0 (off) or positive').default(3_600_000),
 });
+
+/** loadGraphIntervalMs reads NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */
+export function loadGraphIntervalMs(env: Env): number {
+  return parseEnv(GatewayEnv, env).NODE_GATEWAY_GRAPH_INTERVAL_MS;
+}
 
 /**
  * loadGatewayConfig reads and validates the fleet configuration from the environment. Without

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { KnownMessage } from '@lnfleet/contracts';
 import { ServiceContext } from '@lnfleet/service-kit';
-import { checkNodeFiles, loadGatewayConfig, simIndexOf, type GatewayConfig } from '../config/gateway-config.js';
+import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, simIndexOf, type GatewayConfig } from '../config/gateway-config.js';
 import { DEFAULT_CHANNEL_SIZE_BOUNDS, type ChannelSizeBounds } from '../gateway/open-channel.js';
 import type { LightningNode } from '../node/lightning-node.js';
 import { driveInRealtime, type RealtimeDriver } from '../simnet/realtime-driver.js';
@@ -9,6 +9,7 @@ import { loadGraphFile, SimGraph } from '../simnet/sim-graph.js';
 import { Simnet } from '../simnet/simnet.js';
 import { syntheticGraph } from '../simnet/synthetic-graph.js';
 import { PublishedStateStore } from '../store/published-state-store.js';
+import { GraphPublisher } from './graph-publisher.js';
 import { NodeSession, type SessionDeps, type SessionStatus } from './node-session.js';
 import { publishUntilStored } from './publish-until-stored.js';
 
@@ -31,6 +32,8 @@ export interface NodeGatewayOptions {
   readonly channelSize?: ChannelSizeBounds;
   /** reconnectDelayMs overrides the sessions' reconnect backoff. */
   readonly reconnectDelayMs?: (attempt: number) => number;
+  /** graphIntervalMs overrides NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */
+  readonly graphIntervalMs?: number;
 }
 
 /** NodeNotImplementedError says a configured node kind has no adapter in this version. */
@@ -60,6 +63,8 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
   private driver: RealtimeDriver | undefined;
   private clock: () => number = Date.now;
   private bounds: ChannelSizeBounds = DEFAULT_CHANNEL_SIZE_BOUNDS;
+  /** graphPublisher stores graph snapshots; undefined when they are turned off. */
+  graphPublisher: GraphPublisher | undefined;
   /** simnet is the simulated fleet when the configuration declares sim nodes. */
   simnet: Simnet | undefined;
 
@@ -97,16 +102,22 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
       ...(this.options.reconnectDelayMs !== undefined ? { reconnectDelayMs: this.options.reconnectDelayMs } : {}),
     };
     this.sessions = nodes.map((managed) => new NodeSession(managed.id, managed.node, deps));
+    const graphIntervalMs = this.options.graphIntervalMs ?? loadGraphIntervalMs(this.context.env);
+    if (graphIntervalMs > 0 && this.sessions.length > 0) {
+      this.graphPublisher = new GraphPublisher(this.context.connection, this.context.topology, publisher, () => this.sessions, () => this.clock(), logger, { intervalMs: graphIntervalMs });
+    }
     if (this.sessions.length === 0) this.logger.warn('no nodes configured (set NODE_GATEWAY_CONFIG or NODE_GATEWAY_CONFIG_FILE); serving none');
   }
 
   onApplicationBootstrap(): void {
     for (const session of this.sessions) session.start();
+    this.graphPublisher?.start();
     if (this.sessions.length > 0) this.logger.log(`serving ${this.sessions.length} node(s): ${this.sessions.map((s) => s.configId).join(', ')}`);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.driver?.stop();
+    await this.graphPublisher?.stop();
     await Promise.all(this.sessions.map((session) => session.stop()));
   }
 
