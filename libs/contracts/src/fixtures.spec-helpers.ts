@@ -154,6 +154,7 @@ export const validData: { readonly [T in MessageType]: MessageByType<T>['data'] 
       { peer: OTHER_PEER, score: 0.25 },
     ],
     chosen: [{ peer: PEER, amountSat: 1_000_000, score: 1, commandId: 'OpenChannel-0001' }],
+    commandsExpireAt: '2026-01-02T03:14:05.000Z',
     stoppedBy: 'candidates-exhausted',
     seed: 4_294_967_295,
     graphVersion: 'sha256:0123abcd',

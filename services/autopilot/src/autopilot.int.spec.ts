@@ -20,7 +20,7 @@ import { AutopilotEngine } from './decisions/autopilot-engine.js';
 import { ManualClock } from './decisions/clock.js';
 import { StaticGraphSource } from './graph/graph-source.js';
 import { buildTestGraph, testPubKey } from './heuristics/test-graphs.fixture.js';
-import { balanceEvent, FIXTURE_POLICY, failedEvent, type PolicyData, T0 } from './projection/projection.fixture.js';
+import { balanceEvent, FIXTURE_POLICY, failedEvent, openedEvent, requestedEvent, type PolicyData, T0 } from './projection/projection.fixture.js';
 import { createAutopilotService, type AutopilotDependencies } from './service.js';
 
 const GRAPH = buildTestGraph(7, [
@@ -42,7 +42,7 @@ interface Fleet {
   readonly publisher: JetStreamPublisher;
   readonly clock: ManualClock;
   readonly services: RunningService[];
-  start(dependencies?: AutopilotDependencies): Promise<RunningService>;
+  start(dependencies?: AutopilotDependencies, env?: Record<string, string>): Promise<RunningService>;
   cleanup(): Promise<void>;
 }
 
@@ -65,6 +65,7 @@ async function fleet(): Promise<Fleet> {
   const clock = new ManualClock(T0);
   const graphSource = new StaticGraphSource(GRAPH, 'test-graph-v1');
   const services: RunningService[] = [];
+  const schemas = new Set<string>([env.DATABASE_SCHEMA]);
   let topology: Topology | undefined;
   const result: Fleet = {
     env,
@@ -79,8 +80,9 @@ async function fleet(): Promise<Fleet> {
     },
     clock,
     services,
-    async start(dependencies = {}) {
-      const service = await bootstrapService(createAutopilotService({ clock, graphSource, ...dependencies }), env, { logger: ['error'] });
+    async start(dependencies = {}, overrides = {}) {
+      const service = await bootstrapService(createAutopilotService({ clock, graphSource, ...dependencies }), { ...env, ...overrides }, { logger: ['error'] });
+      schemas.add((service.context.dataSource.options as { schema: string }).schema);
       topology = service.context.topology;
       services.push(service);
       return service;
@@ -93,7 +95,7 @@ async function fleet(): Promise<Fleet> {
       await connection.close();
       const client = new pg.Client({ connectionString: databaseUrl });
       await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${env.DATABASE_SCHEMA}" CASCADE`);
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await client.end();
     },
   };
@@ -128,10 +130,10 @@ async function decisions(f: Fleet, nodeId?: string): Promise<MessageByType<'Auto
 }
 
 /** caughtUp waits until the autopilot's durables have acknowledged everything in their streams. */
-async function caughtUp(f: Fleet): Promise<void> {
+async function caughtUp(f: Fleet, prefix = 'autopilot'): Promise<void> {
   for (const [role, durable] of [
-    ['events', 'autopilot-events'],
-    ['derived', 'autopilot-derived'],
+    ['events', `${prefix}-events`],
+    ['derived', `${prefix}-derived`],
   ] as const) {
     const stream = f.topology.streamName(role);
     await waitFor(
@@ -224,17 +226,14 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
   });
 
   it('a repeated event (a copy under a new id, and a crash before commit) sends no second command', async () => {
-    let crashes = 1;
+    let crashes = 0;
     const service = await f.start({
       hooks: {
         beforeCommit: () => {
-          if (crashes > 0 && f.services.length > 0) {
-            const engine = f.services[0]!.app.get(AutopilotEngine);
-            // Crash only after the balance's decision published its commands.
-            if (engine.stats().commands >= 2) {
-              crashes--;
-              throw new Error('simulated crash between publishing and committing');
-            }
+          // Crash once, after the balance's decision published its commands and its record.
+          if (crashes === 0 && f.services[0]?.app.get(AutopilotEngine).stats().commands === 2) {
+            crashes++;
+            throw new Error('simulated crash between publishing and committing');
           }
         },
       },
@@ -243,21 +242,20 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     await policyApplied(service, node(0));
     const balance = balanceEvent(10_000_000, node(0));
     await f.publisher.publish(balance);
-    await waitFor('the redelivered event to be committed', () => service.app.get(AutopilotEngine).stats(), (s) => s.commands >= 4 && s.applied >= 2);
+    const engine = service.app.get(AutopilotEngine);
+    await waitFor('the balance to be committed after the crash', () => engine.projection(node(0)), (p) => p.balance !== null);
     await caughtUp(f);
-    // Published twice (before and after the crash) under the same ids: stored once.
-    expect(service.app.get(AutopilotEngine).stats().commands).toBe(4);
+    expect(crashes).toBe(1);
     expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
 
     // The gateway re-publishes the same fact under a new id (after its duplicate window).
     await f.publisher.publish({ ...balance, id: `${balance.id}-again` });
     // The very same message again: JetStream drops it.
     await f.publisher.publish(balance);
-    await waitFor('the copy to be handled', () => service.app.get(AutopilotEngine).stats(), (s) => s.applied >= 3);
     await caughtUp(f);
     expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
     const last = (await decisions(f, node(0))).at(-1);
-    expect(last?.data).toMatchObject({ chosen: [], inputs: { pendingOpenCount: 2 } });
+    expect(last?.data).toMatchObject({ trigger: { messageId: `${balance.id}-again` }, chosen: [], inputs: { pendingOpenCount: 2 } });
   });
 
   it('dry run records the decision and sends no command', async () => {
@@ -342,9 +340,9 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
       const opening = recorded.filter((d) => d.nodeId === nodeId && d.data.chosen.length > 0);
       expect(opening).toHaveLength(1);
     }
-    // Every event was handled once, by one replica or the other (older balances are no-ops).
+    // Every event and decision record was handled once, by one replica or the other.
     const handled = [first, second].map((s) => s.app.get(AutopilotEngine).stats()).map((s) => s.applied + s.duplicates);
-    expect(handled[0]! + handled[1]!).toBe(nodes.length * 5);
+    expect(handled[0]! + handled[1]!).toBe(nodes.length * 5 + recorded.length);
   });
 
   it('a restart mid-run resumes where the first instance stopped, without double commands', async () => {
@@ -383,8 +381,43 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     for (const nodeId of nodes) expect(peersOf(sent.filter((c) => c.nodeId === nodeId))).toEqual(MIDDLE_PEERS);
     const after = second.app.get(AutopilotEngine).stats();
     expect(after.applied + after.duplicates).toBeGreaterThan(0);
-    expect(before.applied + before.duplicates + after.applied + after.duplicates).toBe(nodes.length * 6);
+    expect(before.applied + before.duplicates + after.applied + after.duplicates).toBe(nodes.length * 6 + (await decisions(f)).length);
     // Handing back what the first had fetched cost each message one delivery, not its retry budget.
     expect(Object.values(second.server.counters()).map((c) => c.deadLettered)).toEqual([0, 0]);
+  });
+  it('dropping the projection and replaying the streams into a fresh schema rebuilds the same state', async () => {
+    const live = await f.start();
+    const engine = live.app.get(AutopilotEngine);
+    const nodes = [node(0), node(1), node(2)];
+    await setPolicy(live, node(0));
+    await setPolicy(live, node(1), { dryRun: true });
+    await setPolicy(live, node(2), { constraints: { ...FIXTURE_POLICY.constraints, chanLimit: 1 } });
+    for (const nodeId of nodes) await policyApplied(live, nodeId);
+    for (const nodeId of nodes) await f.publisher.publish(balanceEvent(10_000_000, nodeId));
+    await waitFor('the opens', () => commands(f), (list) => list.length === 3);
+    // Outcomes for node 0: one open requested, one failed; node 2's open confirmed.
+    const sent = await commands(f);
+    const [toTwo, toFive] = [testPubKey(2), testPubKey(5)].map((p) => sent.find((c) => c.nodeId === node(0) && c.data.peer === p)!);
+    await f.publisher.publish(requestedEvent(toTwo!.id, testPubKey(2), MAX_CHAN, 1, node(0)));
+    await f.publisher.publish(failedEvent(toFive!.id, testPubKey(5), MAX_CHAN, T0, null, node(0)));
+    const nodeTwo = sent.find((c) => c.nodeId === node(2))!;
+    await f.publisher.publish(requestedEvent(nodeTwo.id, nodeTwo.data.peer, MAX_CHAN, 2, node(2)));
+    await f.publisher.publish(openedEvent(2, nodeTwo.data.peer, MAX_CHAN, node(2)));
+    await caughtUp(f);
+
+    const rebuilt = await f.start({}, { DATABASE_SCHEMA: uniqueName('ap_rebuild'), AUTOPILOT_MODE: 'replay', AUTOPILOT_DURABLE_PREFIX: 'autopilot-rebuild' });
+    await caughtUp(f, 'autopilot-rebuild');
+    const replayed = rebuilt.app.get(AutopilotEngine);
+    for (const nodeId of nodes) {
+      const { revision: _live, ...expected } = await engine.projection(nodeId);
+      const { revision: _replayed, ...actual } = await replayed.projection(nodeId);
+      expect(actual).toEqual(expected);
+    }
+    // Replaying decided nothing and sent nothing.
+    expect(replayed.stats()).toMatchObject({ decisions: 0, commands: 0 });
+    expect(await commands(f)).toHaveLength(3);
+    const zero = await engine.projection(node(0));
+    expect([...zero.pendingOpens.values()].map((o) => o.status).sort()).toEqual(['failed', 'requested']);
+    expect(zero.failures.get(testPubKey(5))?.attempts).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { ServiceContext, type ServiceDefinition } from '@lnfleet/service-kit';
 import { PolicyController } from './api/policy.controller.js';
 import { AUTOPILOT_CLOCK, AUTOPILOT_CONFIG, AUTOPILOT_HOOKS, AutopilotEngine, GRAPH_SOURCE, type EngineHooks } from './decisions/autopilot-engine.js';
 import { systemClock, type Clock } from './decisions/clock.js';
-import { loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
+import { durablePrefix, loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
 import { AutopilotEventsController } from './decisions/events.controller.js';
 import { FileGraphSource, type GraphSource } from './graph/graph-source.js';
 import { PROJECTION_ENTITIES } from './projection/entities.js';
@@ -25,9 +25,10 @@ export interface AutopilotDependencies {
 
 /**
  * createAutopilotService defines the autopilot service: lnd's autopilot as a fleet service. It
- * reads node facts (durable `autopilot-events`) and its own derived stream for policies (durable
- * `autopilot-derived`), keeps its projection in its schema, decides per node under an advisory
- * lock, and serves the policy API over HTTP.
+ * reads node facts (durable `autopilot-events`) and its own derived stream for policies and
+ * decisions (durable `autopilot-derived`), keeps its projection in its schema, decides per node
+ * under an advisory lock, and serves the policy API over HTTP. To rebuild the projection, run it
+ * with AUTOPILOT_MODE=replay, a fresh DATABASE_SCHEMA and a new AUTOPILOT_DURABLE_PREFIX.
  */
 export function createAutopilotService(dependencies: AutopilotDependencies = {}): ServiceDefinition {
   const providers: Provider[] = [
@@ -56,10 +57,10 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
     module: AutopilotModule,
     database: { entities: PROJECTION_ENTITIES, migrations: AUTOPILOT_MIGRATIONS },
     http: { defaultPort: AUTOPILOT_HTTP_PORT },
-    bindings: (topology, _env: Env) => [
-      { stream: topology.streamName('events'), durable: 'autopilot-events', filterSubject: topology.allNodeEvents() },
-      // Policies are the autopilot's own derived events; its decisions there are acknowledged unhandled.
-      { stream: topology.streamName('derived'), durable: 'autopilot-derived', filterSubject: topology.derivedBy('autopilot') },
+    bindings: (topology, env: Env) => [
+      { stream: topology.streamName('events'), durable: `${durablePrefix(env)}-events`, filterSubject: topology.allNodeEvents() },
+      // The autopilot's own derived events: policies, and its decisions (whose opens it folds).
+      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-derived`, filterSubject: topology.derivedBy('autopilot') },
     ],
   };
 }

@@ -107,6 +107,7 @@ describe('autopilot events', () => {
       ['an empty command id', [{ ...validData.AutopilotDecision.chosen[0], commandId: '' }], 'chosen.0.commandId'],
       ['a negative score', [{ ...validData.AutopilotDecision.chosen[0], score: -0.1 }], 'chosen.0.score'],
     ],
+    commandsExpireAt: badValues.timestamp,
     stoppedBy: [
       ['an unknown reason', 'tired'],
       ['null', null],

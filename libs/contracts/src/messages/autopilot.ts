@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMessage } from '../envelope.js';
-import { MessageId, Pubkey, Sat } from '../primitives.js';
+import { MessageId, Pubkey, Sat, Timestamp } from '../primitives.js';
 
 /**
  * What the autopilot records: the policy each managed node runs under (set through the autopilot's
@@ -140,6 +140,7 @@ export const AutopilotDecision = defineMessage({
       )
       .max(100)
       .describe('peers chosen, in the order drawn'),
+    commandsExpireAt: Timestamp.describe('expiry of the OpenChannel commands; their opens count as pending until an outcome or this (plus grace)'),
     stoppedBy: DecisionStop,
     seed: z.int().min(0).max(4_294_967_295).describe('seed of the weighted random choice'),
     graphVersion: z.string().min(1).max(200).describe('version of the channel graph the decision used'),

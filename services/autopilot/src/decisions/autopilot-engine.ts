@@ -76,8 +76,9 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     @Inject(AUTOPILOT_HOOKS) private readonly hooks: EngineHooks,
   ) {}
 
-  /** onApplicationBootstrap starts loading the graph and the heartbeat timer. */
+  /** onApplicationBootstrap starts loading the graph and the heartbeat timer (live mode only). */
   onApplicationBootstrap(): void {
+    if (this.config.mode === 'replay') return;
     this.graphs.current().catch((error: unknown) => {
       this.logger.error(`channel graph not available yet (decisions wait and retry): ${String(error)}`);
     });
@@ -105,9 +106,16 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     return { ...this.counters };
   }
 
-  /** onEvent folds one event of a node and decides for the node if the event was news. */
+  /**
+   * onEvent folds one event of a node and, in live mode, decides for the node if the event was
+   * news. The autopilot's own decisions are folded only: they never trigger another decision.
+   */
   async onEvent(event: ProjectedEvent, origin: StreamOrigin): Promise<void> {
     const { message, sequence } = event;
+    if (this.config.mode === 'replay' || message.type === 'AutopilotDecision') {
+      await this.fold(event);
+      return;
+    }
     const trigger: TriggerFacts = {
       trigger: {
         kind: message.type === 'AutopilotPolicySet' ? 'policy' : 'event',
@@ -140,6 +148,20 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     return this.context.dataSource.transaction((manager) => loadProjection(manager, nodeId));
   }
 
+  private async fold(event: ProjectedEvent): Promise<void> {
+    await this.context.dataSource.transaction(async (manager: EntityManager) => {
+      await lockNode(manager, event.message.nodeId);
+      const loaded = await loadProjection(manager, event.message.nodeId);
+      const state = evolve(loaded, event);
+      if (state === loaded) {
+        this.counters.duplicates++;
+        return;
+      }
+      this.counters.applied++;
+      await saveProjection(manager, loaded, state);
+    });
+  }
+
   private async evaluate(nodeId: string, eventTrigger: TriggerFacts | undefined, event: ProjectedEvent | undefined): Promise<void> {
     // Wait for the graph outside the transaction: the first load may take seconds.
     const graph = await this.graphs.current();
@@ -170,14 +192,16 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
         // A heartbeat that changes nothing is not worth a record; an event's decision always is.
         if (eventTrigger !== undefined || plan.opens.length > 0) {
           if (!policy.dryRun) {
-            state = recordOpens(state, plan.opens, event?.sequence ?? 0);
             for (const command of plan.commands) {
               await this.context.publisher.publish(command);
               this.counters.commands++;
             }
           }
-          await this.context.publisher.publishDerived('autopilot', plan.record);
+          const receipt = await this.context.publisher.publishDerived('autopilot', plan.record);
           this.counters.decisions++;
+          // Recorded as folding the decision event will find them (same sequence), so a rebuild
+          // from the streams gives the same rows.
+          if (!policy.dryRun) state = recordOpens(state, plan.opens, receipt.sequence);
         }
       }
       await saveProjection(manager, loaded, state);

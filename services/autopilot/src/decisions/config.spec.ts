@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@lnfleet/config';
-import { loadAutopilotConfig } from './config.js';
+import { durablePrefix, loadAutopilotConfig } from './config.js';
 
 const SAMPLE = fileURLToPath(new URL('../graph/describegraph.sample.json', import.meta.url));
 
@@ -12,6 +12,7 @@ describe('autopilot configuration', () => {
       commandTtlMs: 600_000,
       outcomeGraceMs: 60_000,
       centralityWorkers: 2,
+      mode: 'live',
     });
   });
 
@@ -30,7 +31,15 @@ describe('autopilot configuration', () => {
     ['AUTOPILOT_OUTCOME_GRACE_MS', '1.5'],
     ['AUTOPILOT_CENTRALITY_WORKERS', '65'],
     ['AUTOPILOT_CENTRALITY_WORKERS', '-1'],
+    ['AUTOPILOT_MODE', 'dry'],
+    ['AUTOPILOT_DURABLE_PREFIX', 'a.b'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadAutopilotConfig({ [name]: value }, false)).toThrow(new RegExp(`invalid configuration: ${name}:`));
+  });
+
+  it('names the durables after AUTOPILOT_DURABLE_PREFIX (default autopilot)', () => {
+    expect(durablePrefix({})).toBe('autopilot');
+    expect(durablePrefix({ AUTOPILOT_DURABLE_PREFIX: 'autopilot-rebuild-2' })).toBe('autopilot-rebuild-2');
+    expect(() => durablePrefix({ AUTOPILOT_DURABLE_PREFIX: 'a b' })).toThrow(/AUTOPILOT_DURABLE_PREFIX/);
   });
 });

@@ -6,6 +6,11 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, durationMs, parseEnv, type Env } from '@lnfleet/config';
 
+const DurablePrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
+  .default('autopilot');
+
 /** AutopilotConfig is the validated autopilot configuration. */
 export interface AutopilotConfig {
   /** graphFile is lnd describegraph JSON (.json or .json.gz); required unless a graph source is given in code. */
@@ -18,7 +23,18 @@ export interface AutopilotConfig {
   readonly outcomeGraceMs: number;
   /** centralityWorkers is the number of worker threads computing centrality; 0 uses the event loop. */
   readonly centralityWorkers: number;
+  /**
+   * mode `live` folds events and decides; `replay` only folds, to rebuild the projection from the
+   * streams into a fresh schema (with its own durables) before switching over.
+   */
+  readonly mode: 'live' | 'replay';
 }
+
+/** durablePrefix names the service's durable consumers (`<prefix>-events`, `<prefix>-derived`). */
+export function durablePrefix(env: Env): string {
+  return parseEnv(z.object({ AUTOPILOT_DURABLE_PREFIX: DurablePrefix }), env).AUTOPILOT_DURABLE_PREFIX;
+}
+
 
 /** AutopilotEnv lists the variables and their defaults. */
 export const AutopilotEnv = z.object({
@@ -27,6 +43,8 @@ export const AutopilotEnv = z.object({
   AUTOPILOT_COMMAND_TTL_MS: durationMs.min(1_000, 'must be at least 1000 ms').default(10 * 60_000),
   AUTOPILOT_OUTCOME_GRACE_MS: durationMs.default(60_000),
   AUTOPILOT_CENTRALITY_WORKERS: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').max(64, 'at most 64').default(2),
+  AUTOPILOT_MODE: z.enum(['live', 'replay'], { error: 'must be live or replay' }).default('live'),
+  AUTOPILOT_DURABLE_PREFIX: DurablePrefix,
 });
 
 /**
@@ -53,5 +71,6 @@ export function loadAutopilotConfig(env: Env, graphRequired: boolean): Autopilot
     commandTtlMs: parsed.AUTOPILOT_COMMAND_TTL_MS,
     outcomeGraceMs: parsed.AUTOPILOT_OUTCOME_GRACE_MS,
     centralityWorkers: parsed.AUTOPILOT_CENTRALITY_WORKERS,
+    mode: parsed.AUTOPILOT_MODE,
   };
 }

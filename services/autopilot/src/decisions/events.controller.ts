@@ -48,6 +48,11 @@ export class AutopilotEventsController {
     await this.engine.onEvent({ message, sequence: context.streamSequence }, 'events');
   }
 
+  @OnMessage('AutopilotDecision')
+  async autopilotDecision(@Payload() message: MessageByType<'AutopilotDecision'>, @Ctx() context: JetStreamContext): Promise<void> {
+    await this.engine.onEvent({ message, sequence: context.streamSequence }, 'derived');
+  }
+
   @OnMessage('AutopilotPolicySet')
   async autopilotPolicySet(@Payload() message: MessageByType<'AutopilotPolicySet'>, @Ctx() context: JetStreamContext): Promise<void> {
     await this.engine.onEvent({ message, sequence: context.streamSequence }, 'derived');

@@ -161,6 +161,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
       candidateCount: decision.candidates,
       candidates,
       chosen: decision.opens.map((open, i) => ({ peer: open.peer, amountSat: open.amountSat, score: open.score, commandId: opens[i]?.commandId ?? '' })),
+      commandsExpireAt: new Date(expiresAtMs).toISOString(),
       stoppedBy: decision.stoppedBy,
       seed,
       graphVersion: graph.version,

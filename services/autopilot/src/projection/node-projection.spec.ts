@@ -123,9 +123,17 @@ describe('autopilot projection: evolve', () => {
 
   it('an outcome that arrives before its command was recorded keeps the command from counting as in flight', () => {
     const outcomeFirst = given([failedEvent('cmd-1', peer(1), 1_000_000), 4]);
-    const recorded = recordOpens(outcomeFirst, [{ commandId: 'cmd-1', peer: peer(1), amountSat: 1_000_000, expiresAtMs: T0 + MINUTE }], 4);
-    expect(recorded).toBe(outcomeFirst);
+    const recorded = recordOpens(outcomeFirst, [{ commandId: 'cmd-1', peer: peer(1), amountSat: 1_000_000, expiresAtMs: T0 + MINUTE }], 2);
+    expect(recorded.pendingOpens.get('cmd-1')).toEqual({ commandId: 'cmd-1', peer: peer(1), amountSat: 1_000_000, expiresAtMs: T0 + MINUTE, status: 'failed', sequence: 4 });
     expect(agentState(recorded, T0).pendingOpens).toEqual([]);
+    // The same row as when the command was recorded first.
+    const inOrder = apply(
+      recordOpens(initialProjection(FIXTURE_NODE), [{ commandId: 'cmd-1', peer: peer(1), amountSat: 1_000_000, expiresAtMs: T0 + MINUTE }], 2),
+      failedEvent('cmd-1', peer(1), 1_000_000),
+      4,
+    );
+    expect(inOrder.pendingOpens).toEqual(recorded.pendingOpens);
+    expect(recordOpens(recorded, [{ commandId: 'cmd-1', peer: peer(1), amountSat: 1_000_000, expiresAtMs: T0 + MINUTE }], 2)).toBe(recorded);
   });
 
   it('expires in-flight opens after their expiry plus grace, and a late outcome still counts', () => {

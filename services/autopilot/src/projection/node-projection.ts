@@ -4,8 +4,9 @@
  *
  * Terms:
  * - Sequence: the JetStream stream sequence of the event that last changed a record. Node facts
- *   come from the events stream and policies from the derived stream; each record is only ever
- *   changed by one of them, so comparing sequences within a record is meaningful.
+ *   come from the events stream, policies and the autopilot's own decisions from the derived
+ *   stream; the sequences a record is compared on come from one of them (a pending open is
+ *   created from a decision and only ever resolved by node facts, by status, not sequence).
  * - Pending open: an OpenChannel command the autopilot sent and whose outcome it has not seen;
  *   it counts towards the budget until ChannelOpenRequested or ChannelOpenFailed names its
  *   command id, or until it expires (no outcome in time).
@@ -100,7 +101,8 @@ export type ProjectedType =
   | 'ChannelOpenFailed'
   | 'BalanceChanged'
   | 'NodeStateSnapshot'
-  | 'AutopilotPolicySet';
+  | 'AutopilotPolicySet'
+  | 'AutopilotDecision';
 
 /** PROJECTED_TYPES lists the {@link ProjectedType}s, for handlers and tests. */
 export const PROJECTED_TYPES: readonly ProjectedType[] = [
@@ -112,6 +114,7 @@ export const PROJECTED_TYPES: readonly ProjectedType[] = [
   'BalanceChanged',
   'NodeStateSnapshot',
   'AutopilotPolicySet',
+  'AutopilotDecision',
 ];
 
 /** ProjectedMessage is a message the projection folds. */
@@ -205,6 +208,15 @@ export function evolve(state: NodeProjection, event: ProjectedEvent, options: Ev
       }
       break;
     }
+    case 'AutopilotDecision': {
+      // The autopilot's own decisions: their opens are pending opens. Live, the deciding
+      // transaction has recorded them already (a no-op here); a rebuild from the streams gets them
+      // from here. A dry run sent nothing.
+      if (message.data.dryRun) break;
+      const expiresAtMs = Date.parse(message.data.commandsExpireAt);
+      for (const open of message.data.chosen) draft.addPendingOpen({ commandId: open.commandId, peer: open.peer, amountSat: open.amountSat, expiresAtMs }, sequence);
+      break;
+    }
     default: {
       const unreachable: never = message;
       throw new Error(`autopilot projection cannot fold ${(unreachable as { type: string }).type}`);
@@ -222,16 +234,13 @@ export interface PlannedOpen {
 }
 
 /**
- * recordOpens adds a decision's opens as in-flight pending opens. A command id already known
- * (recorded before, or whose outcome already arrived) is left as it is.
+ * recordOpens adds a decision's opens as in-flight pending opens, as folding the decision's
+ * AutopilotDecision event (with its derived-stream `sequence`) would. A command id already known
+ * stays as it is, except that an outcome which arrived first gets the command's expiry.
  */
 export function recordOpens(state: NodeProjection, opens: readonly PlannedOpen[], sequence: number): NodeProjection {
   const draft = new Draft(state);
-  for (const open of opens) {
-    if (draft.pendingOpens.has(open.commandId)) continue;
-    draft.pendingOpens.set(open.commandId, { ...open, status: 'in-flight', sequence });
-    draft.changed = true;
-  }
+  for (const open of opens) draft.addPendingOpen(open, sequence);
   return draft.result();
 }
 
@@ -329,6 +338,19 @@ class Draft {
       sequence,
     });
     this.changed = true;
+  }
+
+  addPendingOpen(open: PlannedOpen, sequence: number): void {
+    const current = this.pendingOpens.get(open.commandId);
+    if (current === undefined) {
+      this.pendingOpens.set(open.commandId, { ...open, status: 'in-flight', sequence });
+      this.changed = true;
+    } else if (current.expiresAtMs === 0 && open.expiresAtMs !== 0) {
+      // The outcome came first (a replay reads the two streams in its own order): keep its status
+      // and sequence, complete what only the decision knows, so both orders give the same row.
+      this.pendingOpens.set(open.commandId, { ...current, expiresAtMs: open.expiresAtMs });
+      this.changed = true;
+    }
   }
 
   recordFailure(peer: string, atMs: number, retryableAfterMs: number, sequence: number, backoff: BackoffPolicy): void {
