@@ -79,9 +79,16 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   /** onApplicationBootstrap starts loading the graph and the heartbeat timer (live mode only). */
   onApplicationBootstrap(): void {
     if (this.config.mode === 'replay') return;
-    this.graphs.current().catch((error: unknown) => {
-      this.logger.error(`channel graph not available yet (decisions wait and retry): ${String(error)}`);
-    });
+    const loading = Date.now();
+    this.graphs.current().then(
+      (view) => {
+        const { nodeCount, channelCount } = view.graph;
+        this.logger.log(`channel graph ${view.version}: ${nodeCount} nodes, ${channelCount} channels, ready with centrality in ${Date.now() - loading} ms`);
+      },
+      (error: unknown) => {
+        this.logger.error(`channel graph not available yet (decisions wait and retry): ${String(error)}`);
+      },
+    );
     this.timer = setInterval(() => {
       if (this.heartbeatRun !== undefined) return; // the previous round is still going
       this.heartbeatRun = this.heartbeat()
