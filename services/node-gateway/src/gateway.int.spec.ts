@@ -8,6 +8,7 @@ import { createMessage, encodeMessage, OpenChannel, type KnownMessage, type Mess
 import { JetStreamPublisher } from '@lnfleet/messaging';
 import { bootstrapService, type RunningService } from '@lnfleet/service-kit';
 import { testNats, testSchema, waitFor, type TestNats, type TestSchema } from '@lnfleet/testing';
+import type { LightningNode } from './node/lightning-node.js';
 import { nodeGatewayDefinition } from './service.js';
 import { NodeFleet, type NodeGatewayOptions } from './shell/fleet.js';
 import { SimGraph } from './simnet/sim-graph.js';
@@ -97,6 +98,21 @@ describe('node-gateway with real NATS and PostgreSQL', () => {
     });
   }
 
+  /** bindAll copies a node's methods bound to it, so a test can replace one of them. */
+  function bindAll(node: LightningNode): LightningNode {
+    return {
+      getInfo: () => node.getInfo(),
+      listChannels: () => node.listChannels(),
+      pendingChannels: () => node.pendingChannels(),
+      closedChannels: () => node.closedChannels(),
+      onlinePeers: () => node.onlinePeers(),
+      walletBalance: () => node.walletBalance(),
+      subscribe: (listener) => node.subscribe(listener),
+      openChannel: (request) => node.openChannel(request),
+      describeGraph: () => node.describeGraph(),
+    };
+  }
+
   function newPeerFor(nodeId: string): string {
     const node = net.node(nodeId)!;
     const taken = new Set([node.pubkey, ...node.openChannelStates().map((c) => c.peer)]);
@@ -183,6 +199,28 @@ describe('node-gateway with real NATS and PostgreSQL', () => {
     const reasons = Object.fromEntries(events.filter((e) => e.type === 'ChannelOpenFailed').map((e) => [(e.data as { commandId: string }).commandId, (e.data as { reason: string }).reason]));
     expect(reasons).toEqual({ 'cmd-small': 'AMOUNT_OUT_OF_BOUNDS', 'cmd-late': 'EXPIRED', 'cmd-foreign': 'NODE_NOT_MANAGED' });
     expect(node.pendingChannelPoints()).toEqual([]);
+  });
+
+  it('answers a command for a node that never connects with a retryable failure before the redelivery limit', async () => {
+    const silent = net.at(2);
+    const neverReady: LightningNode = { ...bindAll(silent), getInfo: () => Promise.reject(new Error('connection refused')) };
+    running = await bootstrapService(
+      nodeGatewayDefinition({
+        nodes: [{ id: 'sim-0', node: net.at(0) }, { id: 'down', node: neverReady }],
+        now: () => net.clock.now(),
+        reconnectDelayMs: () => 20,
+        graphIntervalMs: 0,
+        commandRedelivery: { initialDelayMs: 10, maxDelayMs: 20 },
+      }),
+      { NATS_URL: nats.natsUrl, DATABASE_URL: schema.databaseUrl, LNFLEET_NAMESPACE: nats.topology.namespace, DATABASE_SCHEMA: schema.schema, HTTP_PORT: '0' },
+      { logger: false },
+    );
+    await new JetStreamPublisher(nats.js, nats.topology).publish(openCommand('cmd-to-down', silent.pubkey));
+    const events = await waitFor('the failure', storedEvents, (e) => count(e, 'ChannelOpenFailed') === 1);
+    expect(events.find((e) => e.type === 'ChannelOpenFailed')).toMatchObject({ data: { commandId: 'cmd-to-down', reason: 'NODE_ERROR', retryableAfter: expect.any(String) as unknown } });
+    expect(silent.pendingChannelPoints()).toEqual([]);
+    const health = running.app.get(NodeFleet, { strict: false }).health();
+    expect(health.find((h) => h.id === 'down')).toMatchObject({ nodeId: null, status: expect.stringMatching(/connecting|disconnected/) as unknown });
   });
 
   it('after a restart republishes nothing for unchanged nodes and publishes what changed while it was down', async () => {

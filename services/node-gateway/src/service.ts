@@ -43,6 +43,7 @@ export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): Service
         filterSubject: topology.commandsOfType('OpenChannel'),
         // An open waits for the peer's answer; keep the command ours for a minute before JetStream redelivers.
         ackWaitMs: 60_000,
+        ...(options.commandRedelivery !== undefined ? { redelivery: options.commandRedelivery } : {}),
       },
     ],
   };

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { KnownMessage } from '@lnfleet/contracts';
+import type { RedeliveryPolicy } from '@lnfleet/messaging';
 import { ServiceContext } from '@lnfleet/service-kit';
 import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, simIndexOf, type GatewayConfig } from '../config/gateway-config.js';
 import { DEFAULT_CHANNEL_SIZE_BOUNDS, type ChannelSizeBounds } from '../gateway/open-channel.js';
@@ -32,6 +33,8 @@ export interface NodeGatewayOptions {
   readonly channelSize?: ChannelSizeBounds;
   /** reconnectDelayMs overrides the sessions' reconnect backoff. */
   readonly reconnectDelayMs?: (attempt: number) => number;
+  /** commandRedelivery overrides the OpenChannel consumer's redelivery policy (tests make it fast). */
+  readonly commandRedelivery?: Partial<RedeliveryPolicy>;
   /** graphIntervalMs overrides NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */
   readonly graphIntervalMs?: number;
 }

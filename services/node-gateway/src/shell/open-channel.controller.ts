@@ -7,6 +7,13 @@ import { checkOpenChannel, failure, openRequestOf, outcomeEvent, outcomeOfResult
 import { CommandLedger } from '../store/command-ledger.js';
 import { NodeFleet } from './fleet.js';
 
+/**
+ * GIVE_UP_AFTER_DELIVERIES is the delivery at which a command whose node is still not connected
+ * is answered with ChannelOpenFailed (NODE_ERROR, retryable) instead of being retried again, so
+ * that it is answered before the consumer's redelivery limit would dead-letter it unanswered.
+ */
+export const GIVE_UP_AFTER_DELIVERIES = 8;
+
 /** NodeNotReadyError says the command's node is configured but not connected yet; the command is retried. */
 export class NodeNotReadyError extends Error {
   override readonly name = 'NodeNotReadyError';
@@ -30,11 +37,18 @@ export class OpenChannelController {
   @OnMessage('OpenChannel')
   async onOpenChannel(@Payload() command: MessageByType<'OpenChannel'>, @Ctx() delivery: JetStreamContext): Promise<void> {
     const target = this.fleet.lookup(command.nodeId);
-    if (target.kind === 'not-ready') throw new NodeNotReadyError(`node ${command.nodeId} may be one of the nodes still connecting`);
-    if (target.kind === 'managed' && target.session.status !== 'connected') throw new NodeNotReadyError(`node ${target.session.configId} is ${target.session.status}`);
+    const notReady =
+      target.kind === 'not-ready'
+        ? `node ${command.nodeId} may be one of the nodes still connecting`
+        : target.kind === 'managed' && target.session.status !== 'connected'
+          ? `node ${target.session.configId} is ${target.session.status}`
+          : undefined;
+    const givingUp = notReady !== undefined && delivery.deliveryCount >= GIVE_UP_AFTER_DELIVERIES;
+    if (notReady !== undefined && !givingUp) throw new NodeNotReadyError(notReady);
     const managed = target.kind === 'managed' ? target.session : undefined;
     const { outcome, path } = await this.ledger.run(command.id, command.nodeId, {
       execute: async (): Promise<OpenOutcome> => {
+        if (givingUp) return failure('NODE_ERROR', `${notReady} after ${delivery.deliveryCount} deliveries`, this.fleet.now());
         const refusal = checkOpenChannel(command, managed !== undefined, this.fleet.channelSize, this.fleet.now());
         if (refusal !== null || managed === undefined) return refusal ?? failure('NODE_NOT_MANAGED', 'not managed here', this.fleet.now());
         return outcomeOfResult(await managed.node.openChannel(openRequestOf(command)), this.fleet.now());
