@@ -20,7 +20,7 @@ import { AutopilotEngine } from './decisions/autopilot-engine.js';
 import { ManualClock } from './decisions/clock.js';
 import { StaticGraphSource } from './graph/graph-source.js';
 import { buildTestGraph, testPubKey } from './heuristics/test-graphs.fixture.js';
-import { balanceEvent, FIXTURE_POLICY, failedEvent, openedEvent, requestedEvent, type PolicyData, T0 } from './projection/projection.fixture.js';
+import { balanceEvent, FIXTURE_POLICY, failedEvent, fitnessEvent, openedEvent, requestedEvent, type PolicyData, T0 } from './projection/projection.fixture.js';
 import { createAutopilotService, type AutopilotDependencies } from './service.js';
 
 const GRAPH = buildTestGraph(7, [
@@ -129,20 +129,21 @@ async function decisions(f: Fleet, nodeId?: string): Promise<MessageByType<'Auto
   );
 }
 
-/** caughtUp waits until the autopilot's durables have acknowledged everything in their streams. */
+/** caughtUp waits until the autopilot's durables have nothing left to deliver and everything delivered acknowledged. */
 async function caughtUp(f: Fleet, prefix = 'autopilot'): Promise<void> {
   for (const [role, durable] of [
     ['events', `${prefix}-events`],
     ['derived', `${prefix}-derived`],
+    ['derived', `${prefix}-fitness`],
   ] as const) {
     const stream = f.topology.streamName(role);
     await waitFor(
       `${durable} to be caught up`,
       async () => {
-        const [info, consumer] = await Promise.all([f.jsm.streams.info(stream), f.jsm.consumers.info(stream, durable)]);
-        return { last: info.state.last_seq, ackFloor: consumer.ack_floor.stream_seq, unacked: consumer.num_ack_pending };
+        const consumer = await f.jsm.consumers.info(stream, durable);
+        return { pending: consumer.num_pending, unacked: consumer.num_ack_pending, delivered: consumer.delivered.consumer_seq, acked: consumer.ack_floor.consumer_seq };
       },
-      (state) => state.ackFloor === state.last && state.unacked === 0,
+      (state) => state.pending === 0 && state.unacked === 0 && state.acked === state.delivered,
       30_000,
     );
   }
@@ -212,6 +213,19 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
 
     const projection = await service.app.get(AutopilotEngine).projection(node(0));
     expect([...projection.pendingOpens.values()].map((o) => [o.peer, o.status]).sort()).toEqual(MIDDLE_PEERS.map((p) => [p, 'in-flight']));
+  });
+
+  it('leaves out a peer chanfitness reports as unfit', async () => {
+    const service = await f.start();
+    await f.publisher.publishDerived('chanfitness', fitnessEvent(testPubKey(5), false, node(0)));
+    await setPolicy(service, node(0));
+    await policyApplied(service, node(0));
+    await waitFor('the verdict to be applied', () => service.app.get(AutopilotEngine).projection(node(0)), (p) => p.fitness.size === 1);
+    await f.publisher.publish(balanceEvent(10_000_000, node(0)));
+    await waitFor('a decision that opens', () => decisions(f, node(0)), (list) => list.some((d) => d.data.chosen.length > 0));
+    await caughtUp(f);
+    expect(peersOf(await commands(f, node(0)))).toEqual([testPubKey(2)]);
+    expect((await decisions(f, node(0))).at(-1)?.data.inputs.unfitPeerCount).toBe(1);
   });
 
   it('rejects an invalid policy with 400 and records nothing', async () => {
@@ -383,7 +397,7 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     expect(after.applied + after.duplicates).toBeGreaterThan(0);
     expect(before.applied + before.duplicates + after.applied + after.duplicates).toBe(nodes.length * 6 + (await decisions(f)).length);
     // Handing back what the first had fetched cost each message one delivery, not its retry budget.
-    expect(Object.values(second.server.counters()).map((c) => c.deadLettered)).toEqual([0, 0]);
+    expect(Object.values(second.server.counters()).map((c) => c.deadLettered)).toEqual([0, 0, 0]);
   });
   it('dropping the projection and replaying the streams into a fresh schema rebuilds the same state', async () => {
     const live = await f.start();

@@ -25,8 +25,8 @@ export interface AutopilotDependencies {
 
 /**
  * createAutopilotService defines the autopilot service: lnd's autopilot as a fleet service. It
- * reads node facts (durable `autopilot-events`) and its own derived stream for policies and
- * decisions (durable `autopilot-derived`), keeps its projection in its schema, decides per node
+ * reads node facts (durable `autopilot-events`), its own derived stream for policies and
+ * decisions (durable `autopilot-derived`) and chanfitness's peer verdicts (`autopilot-fitness`), keeps its projection in its schema, decides per node
  * under an advisory lock, and serves the policy API over HTTP. To rebuild the projection, run it
  * with AUTOPILOT_MODE=replay, a fresh DATABASE_SCHEMA and a new AUTOPILOT_DURABLE_PREFIX.
  */
@@ -61,6 +61,8 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
       { stream: topology.streamName('events'), durable: `${durablePrefix(env)}-events`, filterSubject: topology.allNodeEvents() },
       // The autopilot's own derived events: policies, and its decisions (whose opens it folds).
       { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-derived`, filterSubject: topology.derivedBy('autopilot') },
+      // chanfitness's verdicts on peers (PeerFitnessChanged); one filter per durable on NATS 2.9.
+      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-fitness`, filterSubject: topology.derivedBy('chanfitness') },
     ],
   };
 }

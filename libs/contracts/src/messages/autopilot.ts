@@ -115,6 +115,7 @@ export const AutopilotDecision = defineMessage({
         channelCount: z.int().nonnegative().describe('open and pending channels'),
         pendingOpenCount: z.int().nonnegative().describe('opens in flight'),
         failedPeerCount: z.int().nonnegative().describe('peers skipped because an open to them failed recently'),
+        unfitPeerCount: z.int().nonnegative().describe('peers skipped because chanfitness reports them unfit'),
       })
       .describe('the node state the decision saw'),
     constraints: AutopilotConstraints,

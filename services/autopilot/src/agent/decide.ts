@@ -17,6 +17,7 @@
  * - Nothing while pending opens >= maxPendingOpens.
  *
  * Where we differ from lnd:
+ * - Peers chanfitness reports as unfit (`unfitPeers`) are skipped like failed ones.
  * - Failures expire: `failedUntil` holds per peer the time until which it is skipped, compared
  *   with `now` (lnd never forgets a failed node). Without `now`, every recorded failure counts.
  * - New opens are capped at the free pending-open slots (lnd starts them all and drops the
@@ -52,6 +53,8 @@ export interface AgentState {
   readonly pendingConnections?: readonly string[];
   /** failedUntil maps a peer that failed to the time (ms since the epoch) until which it is skipped. */
   readonly failedUntil: ReadonlyMap<string, number>;
+  /** unfitPeers are peers chanfitness reports as unfit (flapping, low uptime); they are skipped. */
+  readonly unfitPeers?: readonly string[];
   /** walletBalanceSat is the node's spendable on-chain balance. */
   readonly walletBalanceSat: number;
 }
@@ -142,6 +145,7 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
   const skip = new Set<string>([state.self]);
   for (const channel of totalChans) skip.add(channel.peer);
   for (const peer of state.pendingConnections ?? []) skip.add(peer);
+  for (const peer of state.unfitPeers ?? []) skip.add(peer);
   for (const [peer, until] of state.failedUntil) {
     if (now === undefined || isFailureActive(until, now)) skip.add(peer);
   }

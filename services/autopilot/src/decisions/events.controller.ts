@@ -53,6 +53,11 @@ export class AutopilotEventsController {
     await this.engine.onEvent({ message, sequence: context.streamSequence }, 'derived');
   }
 
+  @OnMessage('PeerFitnessChanged')
+  async peerFitnessChanged(@Payload() message: MessageByType<'PeerFitnessChanged'>, @Ctx() context: JetStreamContext): Promise<void> {
+    await this.engine.onEvent({ message, sequence: context.streamSequence }, 'derived');
+  }
+
   @OnMessage('AutopilotPolicySet')
   async autopilotPolicySet(@Payload() message: MessageByType<'AutopilotPolicySet'>, @Ctx() context: JetStreamContext): Promise<void> {
     await this.engine.onEvent({ message, sequence: context.streamSequence }, 'derived');

@@ -135,5 +135,28 @@ export class AutopilotFailureRow {
   seq!: number;
 }
 
+/** AutopilotPeerFitnessRow is chanfitness's latest verdict on a node's peer. */
+@Entity({ name: 'autopilot_peer_fitness' })
+export class AutopilotPeerFitnessRow {
+  @PrimaryColumn({ name: 'node_id', type: 'text' })
+  nodeId!: string;
+
+  @PrimaryColumn({ type: 'text' })
+  peer!: string;
+
+  @Column({ type: 'boolean' })
+  fit!: boolean;
+
+  @Column({ type: 'bigint', transformer: bigintNumber })
+  seq!: number;
+}
+
 /** PROJECTION_ENTITIES lists the entities for the service's DataSource. */
-export const PROJECTION_ENTITIES = [AutopilotNodeRow, AutopilotPolicyRow, AutopilotChannelRow, AutopilotPendingOpenRow, AutopilotFailureRow];
+export const PROJECTION_ENTITIES = [
+  AutopilotNodeRow,
+  AutopilotPolicyRow,
+  AutopilotChannelRow,
+  AutopilotPendingOpenRow,
+  AutopilotFailureRow,
+  AutopilotPeerFitnessRow,
+];

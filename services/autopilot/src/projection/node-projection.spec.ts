@@ -13,6 +13,7 @@ import {
   balanceEvent,
   closedEvent,
   failedEvent,
+  fitnessEvent,
   FIXTURE_NODE,
   openedEvent,
   pendingEvent,
@@ -153,6 +154,14 @@ describe('autopilot projection: evolve', () => {
     expect(after.balance).toMatchObject({ confirmedSat: 4_000_000, sequence: 10 });
   });
 
+  it("keeps chanfitness's newest verdict per peer; the agent skips unfit peers", () => {
+    const state = given([fitnessEvent(peer(1), false), 4], [fitnessEvent(peer(2), false), 5]);
+    expect(agentState(state, T0).unfitPeers).toEqual([peer(1), peer(2)]);
+    const recovered = apply(state, fitnessEvent(peer(2), true), 6);
+    expect(agentState(recovered, T0).unfitPeers).toEqual([peer(1)]);
+    expect(apply(recovered, fitnessEvent(peer(2), false), 5)).toBe(recovered);
+  });
+
   it('keeps the newest policy by sequence', () => {
     const state = given([policyEvent({ dryRun: true }), 5]);
     expect(apply(state, policyEvent({ enabled: false }), 4)).toBe(state);
@@ -184,6 +193,7 @@ describe('autopilot projection: agentState', () => {
       ],
       pendingOpens: [{ peer: peer(5), amountSat: 200_000 }],
       failedUntil: new Map([[peer(4), T0 + 10 * MINUTE]]),
+      unfitPeers: [],
       walletBalanceSat: 2_500_000,
     });
   });

@@ -7,6 +7,7 @@
  *   come from the events stream, policies and the autopilot's own decisions from the derived
  *   stream; the sequences a record is compared on come from one of them (a pending open is
  *   created from a decision and only ever resolved by node facts, by status, not sequence).
+ * - Fitness: chanfitness's verdict on a peer (PeerFitnessChanged); unfit peers are not chosen.
  * - Pending open: an OpenChannel command the autopilot sent and whose outcome it has not seen;
  *   it counts towards the budget until ChannelOpenRequested or ChannelOpenFailed names its
  *   command id, or until it expires (no outcome in time).
@@ -63,6 +64,13 @@ export interface FailureRow {
   readonly sequence: number;
 }
 
+/** PeerFitnessRow is chanfitness's latest verdict on one of the node's peers (derived-stream sequence). */
+export interface PeerFitnessRow {
+  readonly peer: string;
+  readonly fit: boolean;
+  readonly sequence: number;
+}
+
 /** BalanceRecord is the node's latest wallet balance. */
 export interface BalanceRecord {
   readonly confirmedSat: number;
@@ -90,6 +98,7 @@ export interface NodeProjection {
   readonly channels: ReadonlyMap<string, ChannelRecord>;
   readonly pendingOpens: ReadonlyMap<string, PendingOpenRecord>;
   readonly failures: ReadonlyMap<string, FailureRow>;
+  readonly fitness: ReadonlyMap<string, PeerFitnessRow>;
 }
 
 /** ProjectedType names the message types the projection folds. */
@@ -102,7 +111,8 @@ export type ProjectedType =
   | 'BalanceChanged'
   | 'NodeStateSnapshot'
   | 'AutopilotPolicySet'
-  | 'AutopilotDecision';
+  | 'AutopilotDecision'
+  | 'PeerFitnessChanged';
 
 /** PROJECTED_TYPES lists the {@link ProjectedType}s, for handlers and tests. */
 export const PROJECTED_TYPES: readonly ProjectedType[] = [
@@ -115,6 +125,7 @@ export const PROJECTED_TYPES: readonly ProjectedType[] = [
   'NodeStateSnapshot',
   'AutopilotPolicySet',
   'AutopilotDecision',
+  'PeerFitnessChanged',
 ];
 
 /** ProjectedMessage is a message the projection folds. */
@@ -134,7 +145,7 @@ export interface EvolveOptions {
 
 /** initialProjection is the projection of a node nothing is known about. */
 export function initialProjection(nodeId: string): NodeProjection {
-  return { nodeId, revision: 0, balance: null, policy: null, channels: new Map(), pendingOpens: new Map(), failures: new Map() };
+  return { nodeId, revision: 0, balance: null, policy: null, channels: new Map(), pendingOpens: new Map(), failures: new Map(), fitness: new Map() };
 }
 
 /**
@@ -217,6 +228,15 @@ export function evolve(state: NodeProjection, event: ProjectedEvent, options: Ev
       for (const open of message.data.chosen) draft.addPendingOpen({ commandId: open.commandId, peer: open.peer, amountSat: open.amountSat, expiresAtMs }, sequence);
       break;
     }
+    case 'PeerFitnessChanged': {
+      const { peer, fit } = message.data;
+      const current = draft.fitness.get(peer);
+      if (current === undefined || sequence > current.sequence) {
+        draft.fitness.set(peer, { peer, fit, sequence });
+        draft.changed = true;
+      }
+      break;
+    }
     default: {
       const unreachable: never = message;
       throw new Error(`autopilot projection cannot fold ${(unreachable as { type: string }).type}`);
@@ -285,7 +305,10 @@ export function agentState(state: NodeProjection, nowMs: number): AgentState {
   for (const failure of sortedValues(state.failures)) {
     if (isFailureActive(failure.failedUntilMs, nowMs)) failedUntil.set(failure.peer, failure.failedUntilMs);
   }
-  return { self: state.nodeId, channels, pendingOpens, failedUntil, walletBalanceSat: spendableSat(state.balance) };
+  const unfitPeers = sortedValues(state.fitness)
+    .filter((row) => !row.fit)
+    .map((row) => row.peer);
+  return { self: state.nodeId, channels, pendingOpens, failedUntil, unfitPeers, walletBalanceSat: spendableSat(state.balance) };
 }
 
 function sortedValues<T>(map: ReadonlyMap<string, T>): T[] {
@@ -305,6 +328,7 @@ class Draft {
   readonly channels: Map<string, ChannelRecord>;
   readonly pendingOpens: Map<string, PendingOpenRecord>;
   readonly failures: Map<string, FailureRow>;
+  readonly fitness: Map<string, PeerFitnessRow>;
   changed = false;
 
   constructor(private readonly base: NodeProjection) {
@@ -313,6 +337,7 @@ class Draft {
     this.channels = new Map(base.channels);
     this.pendingOpens = new Map(base.pendingOpens);
     this.failures = new Map(base.failures);
+    this.fitness = new Map(base.fitness);
   }
 
   upsertChannel(next: ChannelRecord): void {
@@ -385,6 +410,7 @@ class Draft {
       channels: this.channels,
       pendingOpens: this.pendingOpens,
       failures: this.failures,
+      fitness: this.fitness,
     };
   }
 }

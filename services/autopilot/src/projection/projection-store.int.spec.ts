@@ -6,7 +6,7 @@ import { PROJECTION_ENTITIES } from './entities.js';
 import { AUTOPILOT_MIGRATIONS } from './migrations/index.js';
 import { evolve, initialProjection, recordOpens, type NodeProjection, type ProjectedMessage } from './node-projection.js';
 import { enabledNodes, loadProjection, lockNode, nodeLockKey, saveProjection } from './projection-store.js';
-import { balanceEvent, closedEvent, failedEvent, FIXTURE_NODE, openedEvent, policyEvent, T0 } from './projection.fixture.js';
+import { balanceEvent, closedEvent, failedEvent, fitnessEvent, FIXTURE_NODE, openedEvent, policyEvent, T0 } from './projection.fixture.js';
 
 const peer = testPubKey;
 
@@ -39,6 +39,7 @@ describe('autopilot projection store (PostgreSQL)', () => {
       [openedEvent(1, peer(1), 2_000_000), 2],
       [failedEvent('cmd-1', peer(3), 1_000_000, T0, T0 + 3_600_000), 3],
       [policyEvent({ heuristics: { top_centrality: 0.25, preferential: 0.75 } }), 1],
+      [fitnessEvent(peer(4), false), 2],
     ]);
     const withOpens = recordOpens(first, [{ commandId: 'cmd-2', peer: peer(2), amountSat: 700_000, expiresAtMs: T0 + 60_000 }], 3);
     await dataSource.transaction((manager) => saveProjection(manager, first, withOpens));
@@ -46,7 +47,8 @@ describe('autopilot projection store (PostgreSQL)', () => {
 
     const loaded = await dataSource.transaction((manager) => loadProjection(manager, FIXTURE_NODE));
     expect(loaded).toEqual(second);
-    expect(loaded.revision).toBe(6);
+    expect(loaded.revision).toBe(7);
+    expect(loaded.fitness.get(peer(4))).toEqual({ peer: peer(4), fit: false, sequence: 2 });
     expect(await dataSource.transaction((manager) => enabledNodes(manager))).toEqual([FIXTURE_NODE]);
   });
 

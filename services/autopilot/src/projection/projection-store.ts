@@ -9,6 +9,7 @@ import {
   AutopilotChannelRow,
   AutopilotFailureRow,
   AutopilotNodeRow,
+  AutopilotPeerFitnessRow,
   AutopilotPendingOpenRow,
   AutopilotPolicyRow,
 } from './entities.js';
@@ -39,6 +40,7 @@ export async function loadProjection(manager: EntityManager, nodeId: string): Pr
   const channels = await manager.findBy(AutopilotChannelRow, { nodeId });
   const pendingOpens = await manager.findBy(AutopilotPendingOpenRow, { nodeId });
   const failures = await manager.findBy(AutopilotFailureRow, { nodeId });
+  const fitness = await manager.findBy(AutopilotPeerFitnessRow, { nodeId });
   const base = initialProjection(nodeId);
   return {
     ...base,
@@ -64,6 +66,7 @@ export async function loadProjection(manager: EntityManager, nodeId: string): Pr
       ]),
     ),
     failures: new Map(failures.map((row) => [row.peer, { peer: row.peer, attempts: row.attempts, failedUntilMs: row.failedUntil, sequence: row.seq }])),
+    fitness: new Map(fitness.map((row) => [row.peer, { peer: row.peer, fit: row.fit, sequence: row.seq }])),
   };
 }
 
@@ -115,6 +118,8 @@ export async function saveProjection(manager: EntityManager, loaded: NodeProject
     seq: f.sequence,
   }));
   if (failures.length > 0) await manager.upsert(AutopilotFailureRow, failures, ['nodeId', 'peer']);
+  const fitness = changed(loaded.fitness, next.fitness).map((row) => ({ nodeId, peer: row.peer, fit: row.fit, seq: row.sequence }));
+  if (fitness.length > 0) await manager.upsert(AutopilotPeerFitnessRow, fitness, ['nodeId', 'peer']);
 }
 
 /** enabledNodes lists the nodes whose policy enables the autopilot, for the heartbeat. */

@@ -13,6 +13,7 @@ import {
   createMessage,
   deterministicId,
   NodeStateSnapshot,
+  PeerFitnessChanged,
   type DataOf,
   type MessageByType,
   type MessageFields,
@@ -126,6 +127,26 @@ export function snapshotEvent(open: readonly (readonly [number, string])[], conf
       pendingChannels: [],
       onlinePeers: [],
       balance: { confirmedSat, unconfirmedSat: 0, lockedSat: 0, channelLocalSat: 0, channelRemoteSat: 0 },
+    },
+    nodeId,
+  );
+}
+
+/** fitnessEvent is chanfitness's PeerFitnessChanged for `peer` (unfit: flapping). */
+export function fitnessEvent(peer: string, fit: boolean, nodeId = FIXTURE_NODE): MessageByType<'PeerFitnessChanged'> {
+  return message(
+    PeerFitnessChanged,
+    {
+      peer,
+      fit,
+      reasons: fit ? [] : ['FLAPPING'],
+      previousReasons: fit ? ['FLAPPING'] : [],
+      flapCount: fit ? 0 : 30,
+      maxFlapCount: 20,
+      uptimeRatio: 0.95,
+      minUptimeRatio: 0.9,
+      uptimeWindowMs: 86_400_000,
+      openChannels: 0,
     },
     nodeId,
   );
