@@ -17,6 +17,11 @@ function fails(config: unknown): ConfigError {
 }
 
 describe('gateway configuration', () => {
+  it('accepts the example simulated fleet', () => {
+    const example = new URL('../../fleet.sim.example.json', import.meta.url);
+    expect(loadGatewayConfig({ NODE_GATEWAY_CONFIG_FILE: example.pathname }).nodes).toHaveLength(3);
+  });
+
   it('serves no nodes when nothing is configured', () => {
     expect(loadGatewayConfig({})).toEqual({ nodes: [] });
   });
