@@ -33,5 +33,5 @@ export class CreateNodeGatewayTables1763769600000 implements MigrationInterface 
   }
 }
 
-/** NODE_GATEWAY_ENTITIES and NODE_GATEWAY_MIGRATIONS are what the service's database holds. */
+/** NODE_GATEWAY_MIGRATIONS are the gateway schema's migrations, in order. */
 export const NODE_GATEWAY_MIGRATIONS = [CreateNodeGatewayTables1763769600000];
