@@ -137,4 +137,34 @@ describe('NodeSession', () => {
     expect(stream.stored.slice(before).map((m) => m.type)).toEqual(['ChannelOpened', 'NodeStateSnapshot']);
     expect(store.states.get(node.pubkey)?.channels[point]).toBe('open');
   });
+
+  it('a crash between publishing and saving the published state loses nothing and stores nothing twice', async () => {
+    const { net, stream, deps, node, store } = setup();
+    const first = start(new NodeSession('sim-0', node, deps));
+    await waitFor('the first session to connect', () => first.status, (s) => s === 'connected');
+    // From now on the state is never saved, as if the process died right after each publish.
+    const frozen = store.states.get(node.pubkey);
+    const crashing: SessionDeps = { ...deps, store: { load: (id) => store.load(id), save: () => Promise.resolve() } };
+    await first.stop();
+    const second = start(new NodeSession('sim-0', node, crashing));
+    await waitFor('the second session to connect', () => second.status, (s) => s === 'connected');
+    const channel = node.openChannelStates()[0]!;
+    node.closeChannel(channel.channelPoint, 'COOPERATIVE_CLOSE');
+    const opened = await node.openChannel({ peer: net.graph.node(60).pub_key, peerAddresses: [], localFundingSat: 250_000, pushSat: 0, targetConf: 3, minConfs: 1, private: false });
+    await waitFor('the live close and pending open to be stored', () => [stream.ofType('ChannelClosed').length, stream.ofType('ChannelOpenPending').length], ([c, p]) => c === 1 && p === 1);
+    await second.stop(); // "killed": the saved state is still the one from before the changes
+    expect(store.states.get(node.pubkey)).toBe(frozen);
+
+    const before = stream.stored.length;
+    const third = start(new NodeSession('sim-0', node, deps));
+    await waitFor('the restarted session to connect', () => third.status, (s) => s === 'connected');
+    // Reconciliation re-derives the close and the pending open from the stale state with the live
+    // ids, so the stream (deduplicating by id) keeps one copy; only the new snapshot is added.
+    expect(stream.stored.slice(before).map((m) => m.type)).toEqual(['NodeStateSnapshot']);
+    expect([stream.ofType('ChannelClosed').length, stream.ofType('ChannelOpenPending').length]).toEqual([1, 1]);
+    expect(opened.ok && store.states.get(node.pubkey)?.channels[opened.channelPoint]).toBe('pending');
+    expect(store.states.get(node.pubkey)?.channels[channel.channelPoint]).toBeUndefined();
+    const ids = stream.stored.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
