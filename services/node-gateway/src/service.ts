@@ -4,6 +4,9 @@ import { ServiceContext } from '@lnfleet/service-kit';
 import { GATEWAY_OPTIONS, NodeFleet, type NodeGatewayOptions } from './shell/fleet.js';
 import { HealthController } from './shell/health.controller.js';
 import { OpenChannelController } from './shell/open-channel.controller.js';
+import { OpenChannelExecutor } from './shell/open-channel.executor.js';
+import { ShardedCommandConsumers } from './shell/sharded-commands.js';
+import { loadShardConfig } from './config/gateway-config.js';
 import { CommandLedger } from './store/command-ledger.js';
 import { OpenChannelCommandRow, PublishedNodeStateRow } from './store/entities.js';
 import { NODE_GATEWAY_MIGRATIONS } from './store/migrations.js';
@@ -26,6 +29,8 @@ export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): Service
     providers: [
       { provide: GATEWAY_OPTIONS, useValue: options },
       NodeFleet,
+      OpenChannelExecutor,
+      ShardedCommandConsumers,
       { provide: CommandLedger, useFactory: (context: ServiceContext) => new CommandLedger(context.dataSource), inject: [ServiceContext] },
     ],
   })
@@ -36,7 +41,9 @@ export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): Service
     module: NodeGatewayModule,
     http: { defaultPort: NODE_GATEWAY_HTTP_PORT },
     database: { entities: [PublishedNodeStateRow, OpenChannelCommandRow], migrations: NODE_GATEWAY_MIGRATIONS },
-    bindings: (topology) => [
+    // One replica reads every node's commands from the shared durable; sharded replicas bind one
+    // durable per served node instead (ShardedCommandConsumers), as NATS 2.9 has one filter per consumer.
+    bindings: (topology, env) => (loadShardConfig(env).replicas > 1 ? [] : [
       {
         stream: topology.streamName('commands'),
         durable: NODE_GATEWAY_DURABLE,
@@ -45,7 +52,7 @@ export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): Service
         ackWaitMs: 60_000,
         ...(options.commandRedelivery !== undefined ? { redelivery: options.commandRedelivery } : {}),
       },
-    ],
+    ]),
   };
 }
 

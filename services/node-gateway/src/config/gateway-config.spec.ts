@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@lnfleet/config';
-import { checkNodeFiles, loadGatewayConfig, parseGatewayConfig, simIndexOf } from './gateway-config.js';
+import { checkNodeFiles, loadGatewayConfig, loadShardConfig, parseGatewayConfig, simIndexOf } from './gateway-config.js';
 
 const lnd = { id: 'alice', kind: 'lnd', socket: '10.0.0.5:10009', certPath: '/s/tls.cert', macaroonPath: '/s/admin.macaroon' };
 
@@ -65,5 +65,14 @@ describe('gateway configuration', () => {
     expect(() => { checkNodeFiles(config, (p) => p.endsWith('tls.cert')); }).toThrow(/nodes\[0\]\.macaroonPath: no file for node "alice"/);
     expect(() => { checkNodeFiles(config, () => false); }).not.toThrow(/\/s\//);
     expect(() => { checkNodeFiles(config, () => true); }).not.toThrow();
+  });
+
+  it('reads the replica count and index, defaulting the index to the StatefulSet ordinal', () => {
+    expect(loadShardConfig({})).toEqual({ replicas: 1, index: 0 });
+    expect(loadShardConfig({ NODE_GATEWAY_REPLICAS: '3', HOSTNAME: 'node-gateway-2' })).toEqual({ replicas: 3, index: 2 });
+    expect(loadShardConfig({ NODE_GATEWAY_REPLICAS: '3', NODE_GATEWAY_REPLICA_INDEX: '1', HOSTNAME: 'node-gateway-2' })).toEqual({ replicas: 3, index: 1 });
+    expect(() => loadShardConfig({ NODE_GATEWAY_REPLICAS: '3', HOSTNAME: 'laptop' })).toThrow(/NODE_GATEWAY_REPLICA_INDEX: is required/);
+    expect(() => loadShardConfig({ NODE_GATEWAY_REPLICAS: '2', NODE_GATEWAY_REPLICA_INDEX: '2' })).toThrow(/NODE_GATEWAY_REPLICA_INDEX: must be below/);
+    expect(() => loadShardConfig({ NODE_GATEWAY_REPLICAS: '0' })).toThrow(/NODE_GATEWAY_REPLICAS/);
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, parseEnv, type Env } from '@lnfleet/config';
+import { ordinalFromHostname } from '../gateway/sharding.js';
 
 /**
  * The gateway's fleet configuration: which nodes it serves and how to reach them. It comes from a
@@ -81,9 +82,32 @@ export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 export const GatewayEnv = z.strictObject({
   NODE_GATEWAY_CONFIG_FILE: z.string().min(1).optional(),
   NODE_GATEWAY_CONFIG: z.string().min(1).optional(),
+  /** NODE_GATEWAY_REPLICAS is how many gateway replicas share the fleet. Default 1. */
+  NODE_GATEWAY_REPLICAS: z.coerce.number().int('must be a whole number').positive('must be at least 1').default(1),
+  /** NODE_GATEWAY_REPLICA_INDEX is this replica's index (0-based); default: the HOSTNAME ordinal. */
+  NODE_GATEWAY_REPLICA_INDEX: z.coerce.number().int('must be a whole number').nonnegative('must be 0 or more').optional(),
   /** NODE_GATEWAY_GRAPH_INTERVAL_MS is the time between graph snapshots; 0 turns them off. Default one hour. */
   NODE_GATEWAY_GRAPH_INTERVAL_MS: z.coerce.number().int('must be a whole number of milliseconds').nonnegative('must be 0 (off) or positive').default(3_600_000),
 });
+
+/** ShardConfig says how many gateway replicas there are and which one this is. */
+export interface ShardConfig {
+  readonly replicas: number;
+  readonly index: number;
+}
+
+/**
+ * loadShardConfig reads NODE_GATEWAY_REPLICAS (default 1) and NODE_GATEWAY_REPLICA_INDEX; with
+ * several replicas the index defaults to the StatefulSet ordinal at the end of HOSTNAME.
+ */
+export function loadShardConfig(env: Env): ShardConfig {
+  const vars = parseEnv(GatewayEnv, env);
+  const replicas = vars.NODE_GATEWAY_REPLICAS;
+  const index = vars.NODE_GATEWAY_REPLICA_INDEX ?? (replicas === 1 ? 0 : ordinalFromHostname(env.HOSTNAME ?? ''));
+  if (index === undefined) throw new ConfigError('NODE_GATEWAY_REPLICA_INDEX', 'is required with several replicas when HOSTNAME does not end in -<ordinal>');
+  if (index >= replicas) throw new ConfigError('NODE_GATEWAY_REPLICA_INDEX', `must be below NODE_GATEWAY_REPLICAS (${replicas})`);
+  return { replicas, index };
+}
 
 /** loadGraphIntervalMs reads NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */
 export function loadGraphIntervalMs(env: Env): number {

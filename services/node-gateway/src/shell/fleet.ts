@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { KnownMessage } from '@lnfleet/contracts';
 import type { RedeliveryPolicy } from '@lnfleet/messaging';
 import { ServiceContext } from '@lnfleet/service-kit';
-import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, simIndexOf, type GatewayConfig } from '../config/gateway-config.js';
+import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, loadShardConfig, simIndexOf, type GatewayConfig, type ShardConfig } from '../config/gateway-config.js';
+import { replicaOf } from '../gateway/sharding.js';
 import { DEFAULT_CHANNEL_SIZE_BOUNDS, type ChannelSizeBounds } from '../gateway/open-channel.js';
 import type { LightningNode } from '../node/lightning-node.js';
 import { driveInRealtime, type RealtimeDriver } from '../simnet/realtime-driver.js';
@@ -70,6 +71,8 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
   graphPublisher: GraphPublisher | undefined;
   /** simnet is the simulated fleet when the configuration declares sim nodes. */
   simnet: Simnet | undefined;
+  private shardConfig: ShardConfig = { replicas: 1, index: 0 };
+  private readonly connectedListeners: Array<(nodeId: string) => void> = [];
 
   constructor(
     @Inject(GATEWAY_OPTIONS) private readonly options: NodeGatewayOptions,
@@ -77,6 +80,7 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.shardConfig = loadShardConfig(this.context.env);
     let nodes: readonly ManagedNode[];
     if (this.options.nodes !== undefined) {
       nodes = this.options.nodes;
@@ -94,6 +98,13 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
     }
     if (this.options.channelSize !== undefined) this.bounds = this.options.channelSize;
     if (this.options.now !== undefined) this.clock = this.options.now;
+    const { replicas, index } = this.shardConfig;
+    if (replicas > 1) {
+      const all = nodes.length;
+      // Each node is served by exactly one replica, chosen from its configured id.
+      nodes = nodes.filter((managed) => replicaOf(managed.id, replicas) === index);
+      this.logger.log(`replica ${index} of ${replicas}: serving ${nodes.length} of ${all} configured node(s)`);
+    }
     const store = new PublishedStateStore(this.context.dataSource);
     const publisher = this.context.publisher;
     const logger = this.logger;
@@ -103,6 +114,9 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
       now: () => this.clock(),
       logger,
       ...(this.options.reconnectDelayMs !== undefined ? { reconnectDelayMs: this.options.reconnectDelayMs } : {}),
+      onConnected: (nodeId: string) => {
+        for (const listener of this.connectedListeners) listener(nodeId);
+      },
     };
     this.sessions = nodes.map((managed) => new NodeSession(managed.id, managed.node, deps));
     const graphIntervalMs = this.options.graphIntervalMs ?? loadGraphIntervalMs(this.context.env);
@@ -122,6 +136,17 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
     this.driver?.stop();
     await this.graphPublisher?.stop();
     await Promise.all(this.sessions.map((session) => session.stop()));
+  }
+
+  /** shard says how many replicas share the fleet and which one this is. */
+  get shard(): ShardConfig {
+    return this.shardConfig;
+  }
+
+  /** onNodeConnected calls `listener` after every (re)connect of a served node, and now for those already connected. */
+  onNodeConnected(listener: (nodeId: string) => void): void {
+    this.connectedListeners.push(listener);
+    for (const session of this.sessions) if (session.status === 'connected' && session.nodeId !== undefined) listener(session.nodeId);
   }
 
   /** now is the gateway's clock (epoch ms). */

@@ -31,6 +31,8 @@ export interface SessionDeps {
   readonly logger: SessionLogger;
   /** reconnectDelayMs is the wait before reconnect attempt `n` (1-based). Default: 1 s doubling to 30 s. */
   reconnectDelayMs?(attempt: number): number;
+  /** onConnected is told after every completed (re)connect. */
+  onConnected?(nodeId: string): void;
 }
 
 /**
@@ -132,6 +134,7 @@ export class NodeSession {
       await this.deps.store.save(nodeId, this.configId, state, new Date(this.deps.now()));
       this.currentStatus = 'connected';
       this.connects++;
+      this.deps.onConnected?.(nodeId);
       if (plan.missed.length > 0) this.deps.logger.log(`node ${this.configId}: published ${plan.missed.length} missed channel event(s) on connect`);
       for (;;) {
         if (this.stopped()) return false;
