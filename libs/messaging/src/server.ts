@@ -73,6 +73,8 @@ interface ActiveBinding {
   readonly binding: ConsumerBinding;
   readonly policy: RedeliveryPolicy;
   readonly counters: ConsumerCounters;
+  /** inFlight holds this binding's handlers still running; its size is bounded by `concurrency`. */
+  readonly inFlight: Set<Promise<void>>;
   loop?: Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         binding,
         policy: { ...DEFAULT_REDELIVERY, ...binding.redelivery },
         counters: { handled: 0, failed: 0, deadLettered: 0, ignored: 0 },
+        inFlight: new Set(),
       };
       const consumer = await js.consumers.get(binding.stream, binding.durable);
       active.loop = this.pump(active, consumer);
@@ -187,22 +190,33 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
         await sleep(FETCH_EXPIRES_MS);
         continue;
       }
-      for await (const msg of batch) {
-        if (this.isClosing()) {
-          // Not ours to finish: hand it back for another replica. Delayed past this pull's expiry:
-          // an immediate nak is redelivered into this same pull request (still open on the server),
-          // bouncing until the pull expires and using up the message's deliveries on the way.
-          msg.nak(2 * FETCH_EXPIRES_MS);
-          continue;
+      try {
+        for await (const msg of batch) {
+          if (this.isClosing()) {
+            // Not ours to finish: hand it back for another replica. Delayed past this pull's expiry:
+            // an immediate nak is redelivered into this same pull request (still open on the server),
+            // bouncing until the pull expires and using up the message's deliveries on the way.
+            msg.nak(2 * FETCH_EXPIRES_MS);
+            continue;
+          }
+          const task = this.process(active, msg).catch((error: unknown) => {
+            // Only infrastructure errors land here (e.g. the connection closed mid-ack); JetStream
+            // redelivers the message after ack_wait, so log and keep the loop alive.
+            this.logger.error(`processing ${msg.subject} #${msg.info.streamSequence} failed: ${String(error)}`);
+          });
+          this.inFlight.add(task);
+          active.inFlight.add(task);
+          void task.finally(() => {
+            this.inFlight.delete(task);
+            active.inFlight.delete(task);
+          });
+          // Per binding: a handler of another binding finishing must not let this one run more.
+          if (active.inFlight.size >= limit) await Promise.race(active.inFlight);
         }
-        const task = this.process(active, msg).catch((error: unknown) => {
-          // Only infrastructure errors land here (e.g. the connection closed mid-ack); JetStream
-          // redelivers the message after ack_wait, so log and keep the loop alive.
-          this.logger.error(`processing ${msg.subject} #${msg.info.streamSequence} failed: ${String(error)}`);
-        });
-        this.inFlight.add(task);
-        void task.finally(() => this.inFlight.delete(task));
-        if (this.inFlight.size >= limit) await Promise.race(this.inFlight);
+      } catch (error) {
+        // The pull ended early (heartbeats missed while the event loop was busy, the consumer deleted):
+        // what it had not yielded comes back after ack_wait. Keep the loop alive and pull again.
+        this.logger.warn(`pull from ${active.binding.stream}/${active.binding.durable} ended early: ${describeError(error)}`);
       }
     }
   }
