@@ -1,10 +1,10 @@
-import { Module, type Provider } from '@nestjs/common';
+import { Logger, Module, type Provider } from '@nestjs/common';
 import type { Env } from '@lnfleet/config';
 import { ServiceContext, type ServiceDefinition } from '@lnfleet/service-kit';
 import { PolicyController } from './api/policy.controller.js';
 import { AUTOPILOT_CLOCK, AUTOPILOT_CONFIG, AUTOPILOT_HOOKS, AutopilotEngine, GRAPH_SOURCE, type EngineHooks } from './decisions/autopilot-engine.js';
 import { systemClock, type Clock } from './decisions/clock.js';
-import { durablePrefix, loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
+import { durablePrefix, eventConcurrency, loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
 import { AutopilotEventsController } from './decisions/events.controller.js';
 import { FileGraphSource, type GraphSource } from './graph/graph-source.js';
 import { PROJECTION_ENTITIES } from './projection/entities.js';
@@ -42,8 +42,17 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
     {
       provide: GRAPH_SOURCE,
       inject: [AUTOPILOT_CONFIG],
-      useFactory: (config: AutopilotConfig): GraphSource =>
-        dependencies.graphSource ?? new FileGraphSource(config.graphFile ?? '', { workers: config.centralityWorkers }),
+      // The first graph is loaded before the consumers start: parsing a large describegraph JSON
+      // blocks the event loop for a while, which in-flight pulls would take for a dead server.
+      useFactory: async (config: AutopilotConfig): Promise<GraphSource> => {
+        const source = dependencies.graphSource ?? new FileGraphSource(config.graphFile ?? '', { workers: config.centralityWorkers });
+        const started = Date.now();
+        const view = await source.current();
+        new Logger('AutopilotGraph').log(
+          `channel graph ${view.version}: ${view.graph.nodeCount} nodes, ${view.graph.channelCount} channels, centrality ready in ${Date.now() - started} ms`,
+        );
+        return source;
+      },
     },
     AutopilotEngine,
   ];
@@ -58,7 +67,15 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
     database: { entities: PROJECTION_ENTITIES, migrations: AUTOPILOT_MIGRATIONS },
     http: { defaultPort: AUTOPILOT_HTTP_PORT },
     bindings: (topology, env: Env) => [
-      { stream: topology.streamName('events'), durable: `${durablePrefix(env)}-events`, filterSubject: topology.allNodeEvents() },
+      {
+        stream: topology.streamName('events'),
+        durable: `${durablePrefix(env)}-events`,
+        filterSubject: topology.allNodeEvents(),
+        concurrency: eventConcurrency(env),
+        // Small pulls: a pull's messages must be handled before it expires (1 s), or the client
+        // declares its heartbeats missed and drops the rest until they are redelivered.
+        batchSize: 16,
+      },
       // The autopilot's own derived events: policies, and its decisions (whose opens it folds).
       { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-derived`, filterSubject: topology.derivedBy('autopilot') },
       // chanfitness's verdicts on peers (PeerFitnessChanged); one filter per durable on NATS 2.9.

@@ -76,19 +76,9 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     @Inject(AUTOPILOT_HOOKS) private readonly hooks: EngineHooks,
   ) {}
 
-  /** onApplicationBootstrap starts loading the graph and the heartbeat timer (live mode only). */
+  /** onApplicationBootstrap starts the heartbeat timer (live mode only). */
   onApplicationBootstrap(): void {
     if (this.config.mode === 'replay') return;
-    const loading = Date.now();
-    this.graphs.current().then(
-      (view) => {
-        const { nodeCount, channelCount } = view.graph;
-        this.logger.log(`channel graph ${view.version}: ${nodeCount} nodes, ${channelCount} channels, ready with centrality in ${Date.now() - loading} ms`);
-      },
-      (error: unknown) => {
-        this.logger.error(`channel graph not available yet (decisions wait and retry): ${String(error)}`);
-      },
-    );
     this.timer = setInterval(() => {
       if (this.heartbeatRun !== undefined) return; // the previous round is still going
       this.heartbeatRun = this.heartbeat()

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@lnfleet/config';
-import { durablePrefix, loadAutopilotConfig } from './config.js';
+import { durablePrefix, eventConcurrency, loadAutopilotConfig } from './config.js';
 
 const SAMPLE = fileURLToPath(new URL('../graph/describegraph.sample.json', import.meta.url));
 
@@ -33,6 +33,8 @@ describe('autopilot configuration', () => {
     ['AUTOPILOT_CENTRALITY_WORKERS', '-1'],
     ['AUTOPILOT_MODE', 'dry'],
     ['AUTOPILOT_DURABLE_PREFIX', 'a.b'],
+    ['AUTOPILOT_CONCURRENCY', '0'],
+    ['AUTOPILOT_CONCURRENCY', '9'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadAutopilotConfig({ [name]: value }, false)).toThrow(new RegExp(`invalid configuration: ${name}:`));
   });
@@ -41,5 +43,7 @@ describe('autopilot configuration', () => {
     expect(durablePrefix({})).toBe('autopilot');
     expect(durablePrefix({ AUTOPILOT_DURABLE_PREFIX: 'autopilot-rebuild-2' })).toBe('autopilot-rebuild-2');
     expect(() => durablePrefix({ AUTOPILOT_DURABLE_PREFIX: 'a b' })).toThrow(/AUTOPILOT_DURABLE_PREFIX/);
+    expect(eventConcurrency({})).toBe(4);
+    expect(eventConcurrency({ AUTOPILOT_CONCURRENCY: '8' })).toBe(8);
   });
 });

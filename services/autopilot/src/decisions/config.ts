@@ -30,6 +30,17 @@ export interface AutopilotConfig {
   readonly mode: 'live' | 'replay';
 }
 
+/**
+ * eventConcurrency is how many node events one replica handles at once (AUTOPILOT_CONCURRENCY,
+ * default 4). Events of one node still take turns (advisory lock); more overlaps database and
+ * JetStream round trips of different nodes, up to the database pool (10 connections).
+ */
+export function eventConcurrency(env: Env): number {
+  return parseEnv(z.object({ AUTOPILOT_CONCURRENCY: Concurrency }), env).AUTOPILOT_CONCURRENCY;
+}
+
+const Concurrency = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(8, 'at most 8 (the database pool has 10 connections)').default(4);
+
 /** durablePrefix names the service's durable consumers (`<prefix>-events`, `<prefix>-derived`). */
 export function durablePrefix(env: Env): string {
   return parseEnv(z.object({ AUTOPILOT_DURABLE_PREFIX: DurablePrefix }), env).AUTOPILOT_DURABLE_PREFIX;
@@ -45,6 +56,7 @@ export const AutopilotEnv = z.object({
   AUTOPILOT_CENTRALITY_WORKERS: z.coerce.number().int('must be a whole number').min(0, 'must be 0 or more').max(64, 'at most 64').default(2),
   AUTOPILOT_MODE: z.enum(['live', 'replay'], { error: 'must be live or replay' }).default('live'),
   AUTOPILOT_DURABLE_PREFIX: DurablePrefix,
+  AUTOPILOT_CONCURRENCY: Concurrency,
 });
 
 /**
