@@ -184,7 +184,9 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
     const graph = graphPath === undefined ? new SimGraph(syntheticGraph({ nodes: 2_000, channelsPerNode: 3, seed: section.seed ?? 1 })) : await loadGraphFile(graphPath);
     const indices = simEntries.map((entry) => simIndexOf(config, entry));
     const fleetSize = Math.max(section.fleetSize ?? 0, ...indices.map((i) => i + 1));
-    const simnet = Simnet.create(graph, { ...tunables, fleetSize });
+    // A configured simulation starts at the wall-clock time (unless told otherwise), so that event
+    // times never go back when the gateway process, and with it the simulation, is restarted.
+    const simnet = Simnet.create(graph, { startMs: Date.now(), ...tunables, fleetSize });
     this.simnet = simnet;
     this.clock = () => simnet.clock.now();
     this.driver = driveInRealtime(simnet.clock, {
