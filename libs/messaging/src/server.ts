@@ -234,7 +234,9 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       await this.deadLetter(active, msg, 'undecodable', describeDecodeError(decoded.error));
       return;
     }
-    const handler = this.getHandlerByPattern(decoded.message.type);
+    // Patterns are plain type names, stored as they are: a direct lookup. (getHandlerByPattern
+    // first tries JSON.parse on every pattern, and the exception that throws costs ~7 µs a message.)
+    const handler = this.messageHandlers.get(decoded.message.type) ?? null;
     if (handler === null) {
       counters.ignored++;
       msg.ack();
