@@ -43,7 +43,7 @@ export function chanfitnessModule(options: ChanfitnessOptions = {}): Type {
           new FitnessProjection(store, {
             batchSize: config.batchSize,
             cacheNodes: config.cacheNodes,
-            afterWrite: (batch) => signals.afterWrite(batch),
+            listener: signals,
           }),
         inject: [FitnessEventStore, FitnessSignals, CHANFITNESS_CONFIG],
       },

@@ -1,6 +1,6 @@
 import { channelPoint, closed, offline, online, opened, pubkey, snapshot } from './events.fixture.js';
 import { compareLogPosition, foldLog, loggedEvent, orderedLog, type LoggedEvent } from './event-log.js';
-import { channelLifetimeAndUptime, evolve, initialNodeFitness, peerFlapCount, type FitnessEvent, type NodeFitness } from './node-fitness.js';
+import { channelLifetimeAndUptime, evolve, evolveAll, initialNodeFitness, peerFlapCount, type FitnessEvent, type NodeFitness } from './node-fitness.js';
 import { HOUR, MINUTE } from './time.js';
 
 const t0 = Date.UTC(2026, 0, 1);
@@ -104,5 +104,49 @@ describe('foldLog', () => {
 
   it('applies store options to a fresh fold', () => {
     expect(foldLog([], { massDisconnect: null }).options.massDisconnect).toBeNull();
+  });
+});
+
+describe('evolveAll', () => {
+  /** randomHistory builds a node history of opens, closes, flaps and snapshots from a seed. */
+  function randomHistory(seed: number, length: number): LoggedEvent[] {
+    let s = seed;
+    const next = (n: number): number => {
+      s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return s % n;
+    };
+    const peers = [alice, bob, pubkey(4), pubkey(5)];
+    const events: FitnessEvent[] = [];
+    for (let i = 0; i < length; i++) {
+      const peer = peers[next(peers.length)]!;
+      const at = t0 + i * 30_000;
+      const kind = next(10);
+      if (kind < 2) events.push(opened(node, peer, channelPoint(next(6)), at));
+      else if (kind < 3) events.push(closed(node, peer, channelPoint(next(6)), at));
+      else if (kind < 6) events.push(online(node, peer, at));
+      else if (kind < 9) events.push(offline(node, peer, at));
+      else events.push(snapshot(node, [[peer, channelPoint(next(6))]], peers.filter(() => next(2) === 0), at));
+    }
+    return events.map((event, i) => loggedEvent(event, i + 1));
+  }
+
+  it.each([1, 2, 3, 4, 5, 6])('equals one evolve after the other (random history #%i)', (seed) => {
+    const events = randomHistory(seed, 300);
+    expect(evolveAll(initialNodeFitness(), events)).toEqual(replay(events));
+  });
+
+  it('never changes its input state', () => {
+    const events = randomHistory(9, 200);
+    const start = replay(events.slice(0, 100));
+    const before = structuredClone(start);
+    const after = evolveAll(start, events.slice(100));
+    expect(start).toEqual(before);
+    expect(after).not.toEqual(before);
+  });
+
+  it('returns the same state when nothing changes', () => {
+    const state = replay(history());
+    expect(evolveAll(state, [])).toBe(state);
+    expect(evolveAll(state, [loggedEvent(closed(node, alice, channelPoint(99), t0), 1)])).toBe(state);
   });
 });

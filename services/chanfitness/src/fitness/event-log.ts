@@ -1,4 +1,4 @@
-import { evolve, initialNodeFitness, type FitnessEvent, type NodeFitness, type NodeFitnessOptions } from './node-fitness.js';
+import { evolveAll, initialNodeFitness, type FitnessEvent, type NodeFitness, type NodeFitnessOptions } from './node-fitness.js';
 import type { EpochMs } from './time.js';
 
 /**
@@ -59,9 +59,7 @@ export function foldLog(
   events: Iterable<LoggedEvent>,
   state: NodeFitness | Partial<NodeFitnessOptions> = initialNodeFitness(),
 ): NodeFitness {
-  let current = isNodeFitness(state) ? state : initialNodeFitness(state);
-  for (const logged of orderedLog(events)) current = evolve(current, logged.event, logged.at);
-  return current;
+  return evolveAll(isNodeFitness(state) ? state : initialNodeFitness(state), orderedLog(events));
 }
 
 function isNodeFitness(value: NodeFitness | Partial<NodeFitnessOptions>): value is NodeFitness {

@@ -13,14 +13,17 @@ export interface EventRow extends LoggedEvent {
   readonly nodeId: string;
 }
 
-/** LogChange is a row an append changed: a new event, or a known one moved to an earlier sequence. */
-export interface LogChange {
-  readonly nodeId: string;
-  readonly messageId: string;
-  readonly sequence: number;
-  readonly at: number;
-  /** inserted is false when an already stored event was moved to the lower sequence of a copy. */
-  readonly inserted: boolean;
+/**
+ * NodeChanges is what an append changed in one node's log: new events, and known ones moved to the
+ * lower sequence of a copy.
+ */
+export interface NodeChanges {
+  /** changes counts the rows changed (new or moved). */
+  readonly changes: number;
+  /** inserted counts the new events among them. */
+  readonly inserted: number;
+  /** first is the earliest log position among the changed rows. */
+  readonly first: { readonly at: number; readonly sequence: number };
 }
 
 /** NodeVersion is the bookkeeping row of one node's log. */
@@ -36,12 +39,8 @@ export interface NodeVersion {
   readonly lastSequence: number;
 }
 
-/** AppendResult is what one append changed. */
-export interface AppendResult {
-  readonly changes: readonly LogChange[];
-  /** nodes holds the new bookkeeping of every node whose log changed. */
-  readonly nodes: ReadonlyMap<string, NodeVersion>;
-}
+/** AppendResult is what one append changed: for every node whose log changed, its new bookkeeping and the changes. */
+export type AppendResult = ReadonlyMap<string, NodeVersion & NodeChanges>;
 
 /** NodeLog is a node's bookkeeping with its events (all of them, or those up to a time) in log order. */
 export interface NodeLog {
@@ -68,24 +67,19 @@ export function statusKey(nodeId: string, peer: string): string {
   return `${nodeId}/${peer}`;
 }
 
-interface ChangeRecord {
-  node_id: string;
-  message_id: string;
-  stream_seq: string;
-  occurred_ms: string;
-  inserted: boolean;
-  version: string;
-  events: string;
-  last_occurred_ms: string;
-  last_stream_seq: string;
-}
-
 interface VersionRecord {
   node_id: string;
   version: string;
   events: string;
   last_occurred_ms: string;
   last_stream_seq: string;
+}
+
+interface ChangeRecord extends VersionRecord {
+  changes: string;
+  inserted: string;
+  first_occurred_ms: string;
+  first_stream_seq: string;
 }
 
 interface LogRecord extends VersionRecord {
@@ -97,8 +91,9 @@ interface LogRecord extends VersionRecord {
 /*
  * One statement, so one round trip and one implicit transaction: insert the events (a copy with a
  * lower sequence moves the stored one there, anything else already stored is left alone), then
- * bump the version of each node whose log changed. Input is sorted by node and message id so
- * replicas writing overlapping batches take row locks in the same order and cannot deadlock.
+ * bump the version of each node whose log changed, and answer per node (not per row: parsing a
+ * row per event back costs the client more than the database). Input is sorted by node and
+ * message id so concurrent writers take row locks in the same order and cannot deadlock.
  */
 const APPEND_SQL = `
 WITH input AS (
@@ -115,7 +110,8 @@ changed AS (
 ),
 per_node AS (
   SELECT node_id, count(*) AS changes, count(*) FILTER (WHERE inserted) AS inserted,
-         max(occurred_ms) AS last_occurred_ms, max(stream_seq) AS last_stream_seq
+         max(occurred_ms) AS last_occurred_ms, max(stream_seq) AS last_stream_seq,
+         (min(ARRAY[occurred_ms, stream_seq]))[1] AS first_occurred_ms, (min(ARRAY[occurred_ms, stream_seq]))[2] AS first_stream_seq
   FROM changed GROUP BY node_id
 ),
 nodes AS (
@@ -128,9 +124,9 @@ nodes AS (
     last_stream_seq = GREATEST(n.last_stream_seq, excluded.last_stream_seq)
   RETURNING n.node_id, n.version, n.events, n.last_occurred_ms, n.last_stream_seq
 )
-SELECT c.node_id, c.message_id, c.stream_seq, c.occurred_ms, c.inserted,
-       n.version, n.events, n.last_occurred_ms, n.last_stream_seq
-FROM changed c JOIN nodes n USING (node_id)`;
+SELECT n.node_id, n.version, n.events, n.last_occurred_ms, n.last_stream_seq,
+       p.changes, p.inserted, p.first_occurred_ms, p.first_stream_seq
+FROM nodes n JOIN per_node p USING (node_id)`;
 
 const LOG_SQL = `
 SELECT n.node_id, n.version, n.events, n.last_occurred_ms, n.last_stream_seq, e.stream_seq, e.occurred_ms, e.message
@@ -149,7 +145,7 @@ export class FitnessEventStore {
    * moves it there (where an ordered replay first meets it).
    */
   async append(rows: readonly EventRow[]): Promise<AppendResult> {
-    if (rows.length === 0) return { changes: [], nodes: new Map() };
+    if (rows.length === 0) return new Map();
     const input = JSON.stringify(
       uniqueLowestSequence(rows).map((row) => ({
         node_id: row.nodeId,
@@ -161,18 +157,16 @@ export class FitnessEventStore {
       })),
     );
     const records: ChangeRecord[] = await this.dataSource.query(APPEND_SQL, [input]);
-    const nodes = new Map<string, NodeVersion>();
-    const changes = records.map((record) => {
-      nodes.set(record.node_id, toVersion(record));
-      return {
-        nodeId: record.node_id,
-        messageId: record.message_id,
-        sequence: Number(record.stream_seq),
-        at: Number(record.occurred_ms),
-        inserted: record.inserted,
-      };
-    });
-    return { changes, nodes };
+    const nodes = new Map<string, NodeVersion & NodeChanges>();
+    for (const record of records) {
+      nodes.set(record.node_id, {
+        ...toVersion(record),
+        changes: Number(record.changes),
+        inserted: Number(record.inserted),
+        first: { at: Number(record.first_occurred_ms), sequence: Number(record.first_stream_seq) },
+      });
+    }
+    return nodes;
   }
 
   /** nodeVersion returns a node's bookkeeping, undefined for a node without fitness events. */
@@ -258,7 +252,7 @@ function toVersion(record: VersionRecord): NodeVersion {
 }
 
 /** uniqueLowestSequence keeps one row per (node, message id), the one with the lowest sequence. */
-function uniqueLowestSequence(rows: readonly EventRow[]): EventRow[] {
+export function uniqueLowestSequence(rows: readonly EventRow[]): EventRow[] {
   const byKey = new Map<string, EventRow>();
   for (const row of rows) {
     const key = `${row.nodeId}/${row.event.id}`;

@@ -6,11 +6,10 @@ import {
   NodeNotFoundError,
   type EpochMs,
   type FitnessEvent,
-  type LoggedEvent,
   type LogPosition,
   type NodeFitness,
 } from '../fitness/index.js';
-import type { EventRow, FitnessEventStore, LogChange, NodeLog, NodeVersion } from './event-store.js';
+import { uniqueLowestSequence, type AppendResult, type EventRow, type FitnessEventStore, type NodeChanges, type NodeLog, type NodeVersion } from './event-store.js';
 import { GroupCommit } from './group-commit.js';
 import { LruCache } from './lru-cache.js';
 
@@ -37,14 +36,21 @@ export interface NodeState {
 export interface AppliedBatch {
   /** events are the received events, duplicates included (a redelivery still needs its effects). */
   readonly events: readonly EventRow[];
-  /** changes are the log rows the write changed (new or moved). */
-  readonly changes: readonly LogChange[];
+  /** changed are the nodes whose log the write changed (new or moved events). */
+  readonly changed: ReadonlySet<string>;
   /** states holds the current state of every node with an event in the batch. */
   readonly states: ReadonlyMap<string, NodeState>;
 }
 
-/** BatchListener runs after each write, before its events are acknowledged; a throw fails the batch. */
-export type BatchListener = (batch: AppliedBatch) => Promise<void>;
+/**
+ * BatchListener follows the writes, e.g. to publish what they changed. For each batch `prepare`
+ * runs beside the write (say, to read what the listener needs about the batch's nodes) and
+ * `afterWrite` after it, before the batch's events are acknowledged; a throw fails the batch.
+ */
+export interface BatchListener<P = unknown> {
+  prepare(nodeIds: readonly string[]): Promise<P>;
+  afterWrite(batch: AppliedBatch, prepared: P): Promise<void>;
+}
 
 /** ProjectionOptions tune the projection. */
 export interface ProjectionOptions {
@@ -52,8 +58,16 @@ export interface ProjectionOptions {
   readonly batchSize: number;
   /** cacheNodes is how many folded node states are kept in memory. */
   readonly cacheNodes: number;
-  /** afterWrite is called with every written batch. */
-  readonly afterWrite?: BatchListener;
+  /** listener follows every written batch. */
+  readonly listener?: BatchListener;
+}
+
+/** Written is what a batch's write stage hands to its apply stage. */
+interface Written {
+  /** unique are the batch's rows, each (node, message id) once at its lowest sequence. */
+  readonly unique: readonly EventRow[];
+  readonly appended: AppendResult;
+  readonly prepared: unknown;
 }
 
 interface CachedNode {
@@ -75,20 +89,26 @@ export interface ProjectionCounters {
   appended: number;
   /** refolds counts node logs read and folded again (cache miss, late event, other writer). */
   refolds: number;
+  /** storeMs is the time spent in database writes (with the listener's preparation beside them). */
+  storeMs: number;
+  /** foldMs is the time spent bringing node states up to date after writes. */
+  foldMs: number;
+  /** listenerMs is the time spent in the listener after writes (judging peers, publishing). */
+  listenerMs: number;
 }
 
 /** FitnessProjection is the chanfitness read model (see the module comment above). */
 export class FitnessProjection {
   private readonly cache: LruCache<string, CachedNode>;
-  private readonly commits: GroupCommit<EventRow>;
-  private readonly counts: ProjectionCounters = { received: 0, changed: 0, writes: 0, appended: 0, refolds: 0 };
+  private readonly commits: GroupCommit<EventRow, Written>;
+  private readonly counts: ProjectionCounters = { received: 0, changed: 0, writes: 0, appended: 0, refolds: 0, storeMs: 0, foldMs: 0, listenerMs: 0 };
 
   constructor(
     private readonly store: FitnessEventStore,
     private readonly options: ProjectionOptions,
   ) {
     this.cache = new LruCache(options.cacheNodes);
-    this.commits = new GroupCommit((rows) => this.write(rows), options.batchSize);
+    this.commits = new GroupCommit({ write: (rows) => this.write(rows), apply: (rows, written) => this.apply(rows, written) }, options.batchSize);
   }
 
   /**
@@ -131,16 +151,26 @@ export class FitnessProjection {
     this.cache.clear();
   }
 
-  private async write(rows: readonly EventRow[]): Promise<void> {
+  /** write stores a batch (and lets the listener prepare beside it); batches may be written concurrently. */
+  private async write(rows: readonly EventRow[]): Promise<Written> {
+    const started = performance.now();
+    const unique = uniqueLowestSequence(rows);
+    const nodeIds = [...new Set(unique.map((row) => row.nodeId))];
+    const [appended, prepared] = await Promise.all([this.store.append(unique), this.options.listener?.prepare(nodeIds)]);
+    this.counts.storeMs += performance.now() - started;
+    return { unique, appended, prepared };
+  }
+
+  /** apply brings the cached states up to date with a written batch and runs the listener; one batch at a time. */
+  private async apply(rows: readonly EventRow[], { unique, appended, prepared }: Written): Promise<void> {
+    const started = performance.now();
     this.counts.writes++;
-    const { changes, nodes } = await this.store.append(rows);
-    this.counts.changed += changes.length;
+    let changedRows = 0;
     const states = new Map<string, NodeState>();
     const stale: string[] = [];
-    const changesByNode = groupBy(changes, (change) => change.nodeId);
-    const rowsByNode = groupBy(rows, (row) => row.nodeId);
-    for (const nodeId of rowsByNode.keys()) {
-      const version = nodes.get(nodeId);
+    const rowsByNode = groupBy(unique, (row) => row.nodeId);
+    for (const [nodeId, nodeRows] of rowsByNode) {
+      const version = appended.get(nodeId);
       const cached = this.cache.get(nodeId);
       if (version === undefined) {
         // Only duplicates for this node: its state is unchanged, if we hold it.
@@ -148,39 +178,39 @@ export class FitnessProjection {
         else states.set(nodeId, { nodeId, state: cached.state, version: cached.version });
         continue;
       }
-      const appended = cached === undefined ? undefined : this.append(cached, version, changesByNode.get(nodeId) ?? [], rowsByNode.get(nodeId) ?? []);
-      if (appended === undefined) {
+      changedRows += version.changes;
+      const next = cached === undefined ? undefined : this.append(cached, version, nodeRows);
+      if (next === undefined) {
         stale.push(nodeId);
       } else {
-        this.cache.set(nodeId, appended);
-        states.set(nodeId, { nodeId, state: appended.state, version });
+        this.cache.set(nodeId, next);
+        states.set(nodeId, { nodeId, state: next.state, version: next.version });
       }
     }
+    this.counts.changed += changedRows;
     for (const [nodeId, state] of await this.refold(stale)) states.set(nodeId, state);
-    await this.options.afterWrite?.({ events: rows, changes, states });
+    const folded = performance.now();
+    this.counts.foldMs += folded - started;
+    await this.options.listener?.afterWrite({ events: rows, changed: new Set(appended.keys()), states }, prepared);
+    this.counts.listenerMs += performance.now() - folded;
   }
 
   /**
-   * append applies a write's changes to a cached state when that is the same as folding the whole
-   * log again: nobody else changed the node in between (the version moved by exactly our changes)
-   * and every change is a new event after the newest one folded. Otherwise it returns undefined.
+   * append applies a write's new events to a cached state when that is the same as folding the
+   * whole log again: the node changed by exactly this batch's events since the state was cached
+   * (no other writer, no duplicate moved), and all of them come after the newest event folded.
+   * Otherwise it returns undefined and the node's log is read and folded again.
    */
-  private append(cached: CachedNode, version: NodeVersion, changes: readonly LogChange[], rows: readonly EventRow[]): CachedNode | undefined {
-    if (cached.version.version === version.version) return cached;
-    if (cached.version.version + changes.length !== version.version) return undefined;
-    if (changes.some((change) => !change.inserted || (cached.last !== null && compareLogPosition(change, cached.last) <= 0))) return undefined;
-    const changed = new Map(changes.map((change) => [change.messageId, change.sequence]));
-    const fresh: LoggedEvent[] = [];
-    for (const row of rows) {
-      if (changed.get(row.event.id) === row.sequence) {
-        changed.delete(row.event.id);
-        fresh.push(row);
-      }
-    }
-    if (changed.size > 0) return undefined;
-    const state = foldLog(fresh, cached.state);
-    this.counts.appended += fresh.length;
-    return { version, state, last: fresh.reduce<LogPosition | null>((last, e) => (last === null || compareLogPosition(e, last) > 0 ? e : last), cached.last) };
+  private append(cached: CachedNode, version: NodeVersion & NodeChanges, rows: readonly EventRow[]): CachedNode | undefined {
+    // A state read or built at this version or later already holds this write (versions only grow).
+    if (cached.version.version >= version.version) return cached;
+    const allNew = version.inserted === version.changes && version.changes === rows.length;
+    if (!allNew || cached.version.version + version.changes !== version.version) return undefined;
+    if (cached.last !== null && compareLogPosition(version.first, cached.last) <= 0) return undefined;
+    const state = foldLog(rows, cached.state);
+    this.counts.appended += rows.length;
+    const last = rows.reduce<LogPosition | null>((newest, row) => (newest === null || compareLogPosition(row, newest) > 0 ? row : newest), cached.last);
+    return { version, state, last: last === null ? null : { at: last.at, sequence: last.sequence } };
   }
 
   /** refold reads and folds the logs of these nodes and caches the states. */

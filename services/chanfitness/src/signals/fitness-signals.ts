@@ -8,8 +8,8 @@ import {
   type LoggedEvent,
   type NodeFitness,
 } from '../fitness/index.js';
-import { statusKey, type FitnessEventStore } from '../projection/event-store.js';
-import type { AppliedBatch } from '../projection/fitness-projection.js';
+import { statusKey, type FitnessEventStore, type StoredStatus } from '../projection/event-store.js';
+import type { AppliedBatch, BatchListener } from '../projection/fitness-projection.js';
 
 /** DerivedPublisher publishes a derived event (JetStreamPublisher.publishDerived fits). */
 export interface DerivedPublisher {
@@ -35,8 +35,15 @@ export interface DerivedPublisher {
  * publishes again on redelivery. Ids are deterministic (node, peer, time, reasons), so JetStream
  * drops such a repeat within the duplicate window and consumers can drop it after.
  */
-export class FitnessSignals {
+export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> {
   private published = 0;
+  /**
+   * recent holds the verdicts this instance saved lately, with the batch that saved them: batches
+   * are written (and their statuses read) concurrently but judged one after the other, so a read
+   * may predate the verdicts of the batch or two judged just before it.
+   */
+  private readonly recent = new Map<string, { readonly status: StoredStatus; readonly batch: number }>();
+  private batches = 0;
 
   constructor(
     private readonly store: FitnessEventStore,
@@ -49,8 +56,15 @@ export class FitnessSignals {
     return this.published;
   }
 
+  /** prepare reads the verdicts last published for the peers of these nodes (beside the batch's write). */
+  prepare(nodeIds: readonly string[]): Promise<Map<string, StoredStatus>> {
+    return this.store.statuses(nodeIds);
+  }
+
   /** afterWrite judges the peers a written batch touched and publishes the verdicts that changed. */
-  async afterWrite(batch: AppliedBatch): Promise<void> {
+  async afterWrite(batch: AppliedBatch, prepared: Map<string, StoredStatus>): Promise<void> {
+    this.batches++;
+    const stored = this.withRecent(prepared);
     const candidates = new Map<string, Candidate>();
     const newestByNode = new Map<string, LoggedEvent>();
     for (const row of batch.events) {
@@ -68,8 +82,7 @@ export class FitnessSignals {
       }
     }
     if (newestByNode.size === 0) return;
-    const changedNodes = new Set(batch.changes.map((change) => change.nodeId));
-    const stored = await this.store.statuses([...newestByNode.keys()]);
+    const changedNodes = batch.changed;
     for (const [key, status] of stored) {
       const nodeId = key.slice(0, key.indexOf('/'));
       const peer = key.slice(key.indexOf('/') + 1);
@@ -96,7 +109,9 @@ export class FitnessSignals {
       publications.push(
         (async () => {
           await this.publisher.publishDerived('chanfitness', message);
-          await this.store.saveStatus(nodeId, peer, { reasons: change.reasons, evaluatedMs: now }, message.id);
+          const status = { reasons: change.reasons, evaluatedMs: now };
+          await this.store.saveStatus(nodeId, peer, status, message.id);
+          this.recent.set(key, { status, batch: this.batches });
           this.published++;
         })(),
       );
@@ -104,6 +119,20 @@ export class FitnessSignals {
     const results = await Promise.allSettled(publications);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
+  }
+
+  /** withRecent lays the verdicts saved in the last few batches over a prepared read. */
+  private withRecent(prepared: Map<string, StoredStatus>): Map<string, StoredStatus> {
+    for (const [key, { status, batch }] of this.recent) {
+      // A read is prepared at most a couple of batches before it is judged (GroupCommit's maxWrites).
+      if (this.batches - batch > 4) {
+        this.recent.delete(key);
+        continue;
+      }
+      const read = prepared.get(key);
+      if (read === undefined || read.evaluatedMs < status.evaluatedMs) prepared.set(key, status);
+    }
+    return prepared;
   }
 }
 
