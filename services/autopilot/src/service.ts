@@ -77,9 +77,9 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
         batchSize: 16,
       },
       // The autopilot's own derived events: policies, and its decisions (whose opens it folds).
-      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-derived`, filterSubject: topology.derivedBy('autopilot') },
+      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-derived`, filterSubject: topology.derivedBy('autopilot'), batchSize: 16 },
       // chanfitness's verdicts on peers (PeerFitnessChanged); one filter per durable on NATS 2.9.
-      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-fitness`, filterSubject: topology.derivedBy('chanfitness') },
+      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-fitness`, filterSubject: topology.derivedBy('chanfitness'), batchSize: 16 },
     ],
   };
 }

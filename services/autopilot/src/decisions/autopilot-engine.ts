@@ -11,6 +11,7 @@
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { MessageByType } from '@lnfleet/contracts';
 import { ServiceContext } from '@lnfleet/service-kit';
 import { type GraphSource } from '../graph/graph-source.js';
 import {
@@ -146,6 +147,10 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async fold(event: ProjectedEvent): Promise<void> {
+    if (event.message.type === 'AutopilotDecision' && (await this.decisionKnown(event.message))) {
+      this.counters.duplicates++;
+      return;
+    }
     await this.context.dataSource.transaction(async (manager: EntityManager) => {
       await lockNode(manager, event.message.nodeId);
       const loaded = await loadProjection(manager, event.message.nodeId);
@@ -157,6 +162,20 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
       this.counters.applied++;
       await saveProjection(manager, loaded, state);
     });
+  }
+
+  /**
+   * decisionKnown tells, without the node's lock, whether folding a decision would change nothing:
+   * a dry run, or every command already recorded (live, the deciding transaction recorded them).
+   */
+  private async decisionKnown(message: MessageByType<'AutopilotDecision'>): Promise<boolean> {
+    const ids = message.data.chosen.map((open) => open.commandId);
+    if (message.data.dryRun || ids.length === 0) return true;
+    const rows = await this.context.dataSource.query<{ known: string }[]>(
+      'SELECT count(*) AS known FROM autopilot_pending_open WHERE node_id = $1 AND command_id = ANY($2) AND expires_at > to_timestamp(0)',
+      [message.nodeId, ids],
+    );
+    return Number(rows[0]?.known ?? 0) === ids.length;
   }
 
   private async evaluate(nodeId: string, eventTrigger: TriggerFacts | undefined, event: ProjectedEvent | undefined): Promise<void> {
@@ -189,10 +208,8 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
         // A heartbeat that changes nothing is not worth a record; an event's decision always is.
         if (eventTrigger !== undefined || plan.opens.length > 0) {
           if (!policy.dryRun) {
-            for (const command of plan.commands) {
-              await this.context.publisher.publish(command);
-              this.counters.commands++;
-            }
+            await Promise.all(plan.commands.map((command) => this.context.publisher.publish(command)));
+            this.counters.commands += plan.commands.length;
           }
           const receipt = await this.context.publisher.publishDerived('autopilot', plan.record);
           this.counters.decisions++;

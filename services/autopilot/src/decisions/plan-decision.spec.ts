@@ -3,7 +3,7 @@ import { StaticGraphSource, type GraphView } from '../graph/graph-source.js';
 import { buildTestGraph, testPubKey } from '../heuristics/test-graphs.fixture.js';
 import { agentState, evolve, initialProjection, type NodeProjection, type PolicyRecord } from '../projection/node-projection.js';
 import { balanceEvent, FIXTURE_NODE, FIXTURE_POLICY, T0 } from '../projection/projection.fixture.js';
-import { inputsFingerprint, planDecision, type TriggerFacts } from './plan-decision.js';
+import { inputsFingerprint, planDecision, topScores, type TriggerFacts } from './plan-decision.js';
 
 const POLICY: PolicyRecord = { ...FIXTURE_POLICY, sequence: 1 };
 const TRIGGER: TriggerFacts = {
@@ -74,5 +74,18 @@ describe('planDecision', () => {
     expect(inputsFingerprint(agent, POLICY, 'v1')).not.toBe(inputsFingerprint(agent, POLICY, 'v2'));
     expect(inputsFingerprint(agent, POLICY, 'v1')).not.toBe(inputsFingerprint(agent, { ...POLICY, dryRun: true }, 'v1'));
     expect(inputsFingerprint(agent, POLICY, 'v1')).not.toBe(inputsFingerprint(agentState(funded(9_000_000), T0), POLICY, 'v1'));
+  });
+});
+
+describe('topScores', () => {
+  it('keeps the best scores, highest first, ties by public key, like a full sort', () => {
+    const scores = new Map<string, number>();
+    for (let i = 0; i < 500; i++) scores.set(testPubKey((i * 7919) % 1000), ((i * 31) % 17) / 16);
+    const sorted = [...scores]
+      .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([peer, score]) => ({ peer, score }));
+    expect(topScores(scores, 50)).toEqual(sorted.slice(0, 50));
+    expect(topScores(scores, 1000)).toEqual(sorted);
+    expect(topScores(new Map(), 50)).toEqual([]);
   });
 });

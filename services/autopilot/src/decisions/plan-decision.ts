@@ -137,10 +137,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
       },
     }),
   );
-  const candidates = [...decision.scores]
-    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
-    .slice(0, MAX_DECISION_CANDIDATES)
-    .map(([peer, score]) => ({ peer, score }));
+  const candidates = topScores(decision.scores, MAX_DECISION_CANDIDATES);
   const record = createMessage(AutopilotDecision, {
     id: decisionId,
     nodeId,
@@ -171,6 +168,26 @@ export function planDecision(input: PlanInput): DecisionPlan {
     },
   });
   return { decision, opens, commands, record };
+}
+
+/**
+ * topScores returns the `limit` best scores, highest first (ties by public key), without sorting
+ * every candidate: the real graph offers ~12,000 of them per decision.
+ */
+export function topScores(scores: ReadonlyMap<string, number>, limit: number): { peer: string; score: number }[] {
+  const before = (a: { peer: string; score: number }, b: { peer: string; score: number }): boolean =>
+    a.score > b.score || (a.score === b.score && a.peer < b.peer);
+  const top: { peer: string; score: number }[] = [];
+  for (const [peer, score] of scores) {
+    const entry = { peer, score };
+    const last = top[top.length - 1];
+    if (top.length === limit && last !== undefined && !before(entry, last)) continue;
+    let i = top.length;
+    while (i > 0 && before(entry, top[i - 1] as { peer: string; score: number })) i--;
+    top.splice(i, 0, entry);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 /** usableAddresses keeps the announced addresses a command can carry (host:port, at most 32). */
