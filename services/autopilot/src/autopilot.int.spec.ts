@@ -228,6 +228,21 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     expect((await decisions(f, node(0))).at(-1)?.data.inputs.unfitPeerCount).toBe(1);
   });
 
+  it('re-evaluates enabled nodes on the heartbeat timer (AUTOPILOT_HEARTBEAT_MS)', async () => {
+    const service = await f.start({}, { AUTOPILOT_HEARTBEAT_MS: '200' });
+    const engine = service.app.get(AutopilotEngine);
+    await setPolicy(service, node(0));
+    await policyApplied(service, node(0));
+    await f.publisher.publish(balanceEvent(10_000_000, node(0)));
+    await waitFor('two commands', () => commands(f, node(0)), (list) => list.length === 2);
+    // Both opens expire (30 min + 1 min grace) with no outcome: the timer's heartbeat reopens them.
+    const rounds = engine.stats().heartbeats;
+    f.clock.advance(32 * 60_000);
+    await waitFor('a heartbeat round to reopen both', () => commands(f, node(0)), (list) => list.length === 4);
+    expect(engine.stats().heartbeats).toBeGreaterThan(rounds);
+    expect((await decisions(f, node(0))).at(-1)?.data.trigger.kind).toBe('heartbeat');
+  });
+
   it('rejects an invalid policy with 400 and records nothing', async () => {
     const service = await f.start();
     const response = await setPolicy(service, node(0), { heuristics: { top_centrality: 0.5 } });
