@@ -48,6 +48,8 @@ describe.each([autopilotService, chanfitnessService, backupService, nodeGatewayS
       // The autopilot requires a channel graph; a three-node sample, centrality on the event loop.
       AUTOPILOT_GRAPH_FILE: AUTOPILOT_SAMPLE_GRAPH,
       AUTOPILOT_CENTRALITY_WORKERS: '0',
+      // Not the gateway's snapshot bucket: its stream would outlive the cleanup below.
+      AUTOPILOT_GRAPH_SNAPSHOTS: 'false',
     };
     const service = await bootstrapService(definition, env, { logger: false });
     try {

@@ -16,9 +16,13 @@ import { bootstrapService, type RunningService } from '@lnfleet/service-kit';
 import { testInfrastructure, uniqueName, waitFor } from '@lnfleet/testing';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { AutopilotEngine } from './decisions/autopilot-engine.js';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { Objm } from '@nats-io/obj';
+import { AutopilotEngine, GRAPH_SOURCE } from './decisions/autopilot-engine.js';
 import { ManualClock } from './decisions/clock.js';
-import { StaticGraphSource } from './graph/graph-source.js';
+import { StaticGraphSource, type GraphSource } from './graph/graph-source.js';
 import { buildTestGraph, testPubKey } from './heuristics/test-graphs.fixture.js';
 import { balanceEvent, FIXTURE_POLICY, failedEvent, fitnessEvent, openedEvent, requestedEvent, type PolicyData, T0 } from './projection/projection.fixture.js';
 import { createAutopilotService, type AutopilotDependencies } from './service.js';
@@ -30,6 +34,7 @@ const GRAPH = buildTestGraph(7, [
   [5, 6],
 ]);
 const MIDDLE_PEERS = [testPubKey(2), testPubKey(5)].sort();
+const SAMPLE_GRAPH_FILE = fileURLToPath(new URL('./graph/describegraph.sample.json', import.meta.url));
 const MAX_CHAN = FIXTURE_POLICY.constraints.maxChanSizeSat;
 /** Managed nodes: node 0 of the graph, and more nodes outside it (they see the same candidates). */
 const node = (i: number): string => (i === 0 ? testPubKey(0) : `03${i.toString(16).padStart(64, '0')}`);
@@ -91,6 +96,7 @@ async function fleet(): Promise<Fleet> {
       for (const service of services.splice(0)) await service.stop().catch(() => undefined);
       if (topology !== undefined) {
         for (const spec of Object.values(topology.streams())) await jsm.streams.delete(spec.name).catch(() => false);
+        await jsm.streams.delete(`OBJ_${topology.graphSnapshotBucket()}`).catch(() => false);
       }
       await connection.close();
       const client = new pg.Client({ connectionString: databaseUrl });
@@ -241,6 +247,38 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     await waitFor('a heartbeat round to reopen both', () => commands(f, node(0)), (list) => list.length === 4);
     expect(engine.stats().heartbeats).toBeGreaterThan(rounds);
     expect((await decisions(f, node(0))).at(-1)?.data.trigger.kind).toBe('heartbeat');
+  });
+
+  it("follows the gateway's graph snapshots: the file graph serves until a snapshot arrives", async () => {
+    const service = await f.start(
+      { graphSource: undefined },
+      { AUTOPILOT_GRAPH_FILE: SAMPLE_GRAPH_FILE, AUTOPILOT_GRAPH_SNAPSHOTS: 'true', AUTOPILOT_CENTRALITY_WORKERS: '0' },
+    );
+    const source = service.app.get<symbol, GraphSource>(GRAPH_SOURCE);
+    // The sample file: a path 1-2-3 where 3 announces no address; only 2 scores.
+    await setPolicy(service, node(0));
+    await policyApplied(service, node(0));
+    await f.publisher.publish(balanceEvent(10_000_000, node(0)));
+    await waitFor('the open on the file graph', () => commands(f, node(0)), (list) => list.length === 1);
+    expect(peersOf(await commands(f, node(0)))).toEqual([testPubKey(2)]);
+
+    // The gateway stores a snapshot of the test graph (two paths, both middles reachable).
+    const json = {
+      nodes: GRAPH.pubKeys.map((pubKey, i) => ({ pub_key: pubKey, alias: '', addresses: GRAPH.addresses[i] })),
+      edges: GRAPH.channelIds.map((id, c) => ({ channel_id: id, node1_pub: GRAPH.pubKeys[GRAPH.channelNode1[c]!], node2_pub: GRAPH.pubKeys[GRAPH.channelNode2[c]!], capacity: String(GRAPH.capacities[c]) })),
+    };
+    const bytes = gzipSync(JSON.stringify(json));
+    const version = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const store = await new Objm(f.connection).create(f.topology.graphSnapshotBucket());
+    await store.putBlob({ name: `describegraph-${version.slice(7)}.json.gz` }, bytes);
+    await waitFor('the snapshot to become the current graph', async () => (await source.current()).version, (v) => v === version);
+
+    await setPolicy(service, node(1));
+    await policyApplied(service, node(1));
+    await f.publisher.publish(balanceEvent(10_000_000, node(1)));
+    await waitFor('the opens on the snapshot graph', () => commands(f, node(1)), (list) => list.length === 2);
+    expect(peersOf(await commands(f, node(1)))).toEqual(MIDDLE_PEERS);
+    expect((await decisions(f, node(1))).at(-1)?.data.graphVersion).toBe(version);
   });
 
   it('rejects an invalid policy with 400 and records nothing', async () => {

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './decisions/clock.js';
 import { durablePrefix, eventConcurrency, loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
 import { AutopilotEventsController } from './decisions/events.controller.js';
 import { FileGraphSource, type GraphSource } from './graph/graph-source.js';
+import { SnapshotGraphSource } from './graph/snapshot-graph-source.js';
 import { PROJECTION_ENTITIES } from './projection/entities.js';
 import { AUTOPILOT_MIGRATIONS } from './projection/migrations/index.js';
 
@@ -17,7 +18,10 @@ export const AUTOPILOT_HTTP_PORT = 8082;
 export interface AutopilotDependencies {
   /** clock defaults to the system clock. */
   readonly clock?: Clock;
-  /** graphSource defaults to a FileGraphSource on AUTOPILOT_GRAPH_FILE (then required). */
+  /**
+   * graphSource replaces the graph from the environment (AUTOPILOT_GRAPH_FILE, then the gateway's
+   * snapshots unless AUTOPILOT_GRAPH_SNAPSHOTS=false).
+   */
   readonly graphSource?: GraphSource;
   /** hooks inject faults in tests; none by default. */
   readonly hooks?: EngineHooks;
@@ -41,17 +45,24 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
     { provide: AUTOPILOT_HOOKS, useValue: dependencies.hooks ?? {} },
     {
       provide: GRAPH_SOURCE,
-      inject: [AUTOPILOT_CONFIG],
-      // The first graph is loaded before the consumers start: parsing a large describegraph JSON
-      // blocks the event loop for a while, which in-flight pulls would take for a dead server.
-      useFactory: async (config: AutopilotConfig): Promise<GraphSource> => {
-        const source = dependencies.graphSource ?? new FileGraphSource(config.graphFile ?? '', { workers: config.centralityWorkers });
-        const started = Date.now();
-        const view = await source.current();
-        new Logger('AutopilotGraph').log(
-          `channel graph ${view.version}: ${view.graph.nodeCount} nodes, ${view.graph.channelCount} channels, centrality ready in ${Date.now() - started} ms`,
-        );
-        return source;
+      inject: [AUTOPILOT_CONFIG, ServiceContext],
+      // A graph given in code or by file is loaded before the consumers start: parsing a large
+      // describegraph JSON blocks the event loop for a while, which in-flight pulls would take
+      // for a dead server. Gateway snapshots then replace it as they come.
+      useFactory: async (config: AutopilotConfig, context: ServiceContext): Promise<GraphSource> => {
+        const initial =
+          dependencies.graphSource ?? (config.graphFile === undefined ? undefined : new FileGraphSource(config.graphFile, { workers: config.centralityWorkers }));
+        if (initial !== undefined) {
+          const started = Date.now();
+          const view = await initial.current();
+          new Logger('AutopilotGraph').log(
+            `channel graph ${view.version}: ${view.graph.nodeCount} nodes, ${view.graph.channelCount} channels, centrality ready in ${Date.now() - started} ms`,
+          );
+        }
+        if (dependencies.graphSource !== undefined || !config.graphSnapshots) return initial as GraphSource;
+        const snapshots = new SnapshotGraphSource(context.connection, context.topology.graphSnapshotBucket(), { workers: config.centralityWorkers }, initial);
+        await snapshots.start();
+        return snapshots;
       },
     },
     AutopilotEngine,

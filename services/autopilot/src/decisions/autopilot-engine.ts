@@ -93,10 +93,11 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     this.timer.unref();
   }
 
-  /** onApplicationShutdown stops the timer and waits for a running heartbeat. */
+  /** onApplicationShutdown stops the timer, waits for a running heartbeat and closes the graph source. */
   async onApplicationShutdown(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.heartbeatRun;
+    await this.graphs.close?.();
   }
 
   /** stats returns a copy of the counters. */

@@ -8,6 +8,7 @@ describe('autopilot configuration', () => {
   it('has defaults for everything but the graph file', () => {
     expect(loadAutopilotConfig({ AUTOPILOT_GRAPH_FILE: SAMPLE }, true)).toEqual({
       graphFile: SAMPLE,
+      graphSnapshots: true,
       heartbeatMs: 60_000,
       commandTtlMs: 600_000,
       outcomeGraceMs: 60_000,
@@ -16,9 +17,12 @@ describe('autopilot configuration', () => {
     });
   });
 
-  it('requires a readable graph file when no graph source is given in code', () => {
-    expect(() => loadAutopilotConfig({}, true)).toThrow(ConfigError);
-    expect(() => loadAutopilotConfig({}, true)).toThrow(/AUTOPILOT_GRAPH_FILE: is required/);
+  it('requires a readable graph file when snapshots are off and no graph source is given in code', () => {
+    const off = { AUTOPILOT_GRAPH_SNAPSHOTS: 'false' };
+    expect(() => loadAutopilotConfig(off, true)).toThrow(ConfigError);
+    expect(() => loadAutopilotConfig(off, true)).toThrow(/AUTOPILOT_GRAPH_FILE: is required with AUTOPILOT_GRAPH_SNAPSHOTS=false/);
+    expect(loadAutopilotConfig({}, true)).toMatchObject({ graphSnapshots: true });
+    expect(loadAutopilotConfig(off, false)).toMatchObject({ graphSnapshots: false });
     expect(() => loadAutopilotConfig({ AUTOPILOT_GRAPH_FILE: '/nonexistent/graph.json.gz' }, true)).toThrow(/AUTOPILOT_GRAPH_FILE: \/nonexistent\/graph.json.gz is not a readable file/);
     expect(() => loadAutopilotConfig({ AUTOPILOT_GRAPH_FILE: '/tmp' }, true)).toThrow(/not a readable file/);
     expect(loadAutopilotConfig({}, false).graphFile).toBeUndefined();
@@ -35,6 +39,7 @@ describe('autopilot configuration', () => {
     ['AUTOPILOT_DURABLE_PREFIX', 'a.b'],
     ['AUTOPILOT_CONCURRENCY', '0'],
     ['AUTOPILOT_CONCURRENCY', '9'],
+    ['AUTOPILOT_GRAPH_SNAPSHOTS', 'maybe'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadAutopilotConfig({ [name]: value }, false)).toThrow(new RegExp(`invalid configuration: ${name}:`));
   });

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, durationMs, parseEnv, type Env } from '@lnfleet/config';
+import { booleanFlag, ConfigError, durationMs, parseEnv, type Env } from '@lnfleet/config';
 
 const DurablePrefix = z
   .string()
@@ -13,8 +13,10 @@ const DurablePrefix = z
 
 /** AutopilotConfig is the validated autopilot configuration. */
 export interface AutopilotConfig {
-  /** graphFile is lnd describegraph JSON (.json or .json.gz); required unless a graph source is given in code. */
+  /** graphFile is lnd describegraph JSON (.json or .json.gz); required when snapshots are off and no source is given in code. */
   readonly graphFile?: string;
+  /** graphSnapshots follows the gateway's graph snapshots in the object store (the file, if any, serves until the first). */
+  readonly graphSnapshots: boolean;
   /** heartbeatMs is how often every enabled node is re-evaluated; shorter reacts sooner to expiries, costs more. */
   readonly heartbeatMs: number;
   /** commandTtlMs is how long an OpenChannel stays executable; its pending open expires a grace period later. */
@@ -50,6 +52,7 @@ export function durablePrefix(env: Env): string {
 /** AutopilotEnv lists the variables and their defaults. */
 export const AutopilotEnv = z.object({
   AUTOPILOT_GRAPH_FILE: z.string().min(1).optional(),
+  AUTOPILOT_GRAPH_SNAPSHOTS: booleanFlag.default(true),
   AUTOPILOT_HEARTBEAT_MS: durationMs.min(100, 'must be at least 100 ms').default(60_000),
   AUTOPILOT_COMMAND_TTL_MS: durationMs.min(1_000, 'must be at least 1000 ms').default(10 * 60_000),
   AUTOPILOT_OUTCOME_GRACE_MS: durationMs.default(60_000),
@@ -60,16 +63,17 @@ export const AutopilotEnv = z.object({
 });
 
 /**
- * loadAutopilotConfig validates the autopilot's variables. With `graphRequired` the graph file
- * must be set and readable (checked now, not at the first decision).
+ * loadAutopilotConfig validates the autopilot's variables. With `graphFromEnv` (no graph source
+ * given in code) a graph file, when set, must be readable (checked now, not at the first
+ * decision), and it is required when graph snapshots are off.
  */
-export function loadAutopilotConfig(env: Env, graphRequired: boolean): AutopilotConfig {
+export function loadAutopilotConfig(env: Env, graphFromEnv: boolean): AutopilotConfig {
   const parsed = parseEnv(AutopilotEnv, env);
   const graphFile = parsed.AUTOPILOT_GRAPH_FILE;
-  if (graphRequired) {
-    if (graphFile === undefined) {
-      throw new ConfigError('AUTOPILOT_GRAPH_FILE', 'is required: the lnd describegraph JSON (.json or .json.gz) the autopilot decides on');
-    }
+  if (graphFromEnv && graphFile === undefined && !parsed.AUTOPILOT_GRAPH_SNAPSHOTS) {
+    throw new ConfigError('AUTOPILOT_GRAPH_FILE', 'is required with AUTOPILOT_GRAPH_SNAPSHOTS=false: the lnd describegraph JSON (.json or .json.gz) the autopilot decides on');
+  }
+  if (graphFromEnv && graphFile !== undefined) {
     try {
       accessSync(graphFile, constants.R_OK);
       if (!statSync(graphFile).isFile()) throw new Error('not a file');
@@ -79,6 +83,7 @@ export function loadAutopilotConfig(env: Env, graphRequired: boolean): Autopilot
   }
   return {
     ...(graphFile !== undefined ? { graphFile } : {}),
+    graphSnapshots: parsed.AUTOPILOT_GRAPH_SNAPSHOTS,
     heartbeatMs: parsed.AUTOPILOT_HEARTBEAT_MS,
     commandTtlMs: parsed.AUTOPILOT_COMMAND_TTL_MS,
     outcomeGraceMs: parsed.AUTOPILOT_OUTCOME_GRACE_MS,

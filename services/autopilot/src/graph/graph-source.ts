@@ -27,6 +27,8 @@ export interface GraphView {
 export interface GraphSource {
   /** current returns the newest graph view; it rejects when no graph could be loaded. */
   current(): Promise<GraphView>;
+  /** close releases what the source holds open (watches); optional. */
+  close?(): Promise<void>;
 }
 
 /** CentralityOptions says how to compute centrality for a new graph version. */
