@@ -143,7 +143,7 @@ export const validData: { readonly [T in MessageType]: MessageByType<T>['data'] 
   },
   AutopilotDecision: {
     trigger: { kind: 'event', messageType: 'BalanceChanged', messageId: 'BalanceChanged-0001', streamSequence: 42 },
-    inputs: { walletBalanceSat: 5_000_000, channelCount: 1, pendingOpenCount: 0, failedPeerCount: 0, unfitPeerCount: 0 },
+    inputs: { walletBalanceSat: 5_000_000, channelCount: 1, pendingOpenCount: 0, failedPeerCount: 0, unfitPeerCount: 0, crowdedPeerCount: 0 },
     constraints: autopilotConstraints,
     heuristics: { top_centrality: 1 },
     budget: { amountSat: 2_000_000, channels: 4 },

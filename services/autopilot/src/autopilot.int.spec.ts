@@ -18,6 +18,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Objm } from '@nats-io/obj';
 import { AutopilotEngine, GRAPH_SOURCE } from './decisions/autopilot-engine.js';
@@ -171,7 +172,7 @@ async function policyApplied(service: RunningService, nodeId: string, expected: 
   await waitFor(
     `the policy of ${nodeId} to be applied`,
     async () => (await engine.projection(nodeId)).policy,
-    (policy) => policy !== null && Object.entries(expected).every(([key, value]) => JSON.stringify(policy[key as keyof typeof policy]) === JSON.stringify(value)),
+    (policy) => policy !== null && Object.entries(expected).every(([key, value]) => isDeepStrictEqual(policy[key as keyof typeof policy], value)),
   );
 }
 
@@ -279,6 +280,20 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     await waitFor('the opens on the snapshot graph', () => commands(f, node(1)), (list) => list.length === 2);
     expect(peersOf(await commands(f, node(1)))).toEqual(MIDDLE_PEERS);
     expect((await decisions(f, node(1))).at(-1)?.data.graphVersion).toBe(version);
+  });
+
+  it('fleet-wide diversity: a peer other managed nodes already have enough channels with is skipped', async () => {
+    const service = await f.start();
+    const constraints = { ...FIXTURE_POLICY.constraints, maxFleetChannelsPerPeer: 1 };
+    for (const nodeId of [node(1), node(2)]) await setPolicy(service, nodeId, { constraints });
+    for (const nodeId of [node(1), node(2)]) await policyApplied(service, nodeId, { constraints });
+    await f.publisher.publish(balanceEvent(10_000_000, node(1)));
+    await waitFor('the first node to open', () => commands(f, node(1)), (list) => list.length === 2);
+    await f.publisher.publish(balanceEvent(10_000_000, node(2)));
+    await caughtUp(f);
+    expect(peersOf(await commands(f, node(1)))).toEqual(MIDDLE_PEERS);
+    expect(await commands(f, node(2))).toEqual([]);
+    expect((await decisions(f, node(2))).at(-1)?.data).toMatchObject({ chosen: [], stoppedBy: 'no-candidates', inputs: { crowdedPeerCount: 2 } });
   });
 
   it('rejects an invalid policy with 400 and records nothing', async () => {

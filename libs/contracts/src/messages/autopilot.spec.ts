@@ -27,6 +27,7 @@ const constraintsCases: readonly BadValue[] = [
   ['a negative minChanSizeSat', { ...autopilotConstraints, minChanSizeSat: -1 }, 'constraints.minChanSizeSat'],
   ['maxChanSizeSat below minChanSizeSat', { ...autopilotConstraints, maxChanSizeSat: 10_000 }, 'constraints.maxChanSizeSat'],
   ['a negative maxPendingOpens', { ...autopilotConstraints, maxPendingOpens: -1 }, 'constraints.maxPendingOpens'],
+  ['a maxFleetChannelsPerPeer of 0', { ...autopilotConstraints, maxFleetChannelsPerPeer: 0 }, 'constraints.maxFleetChannelsPerPeer'],
   ['an unknown constraint', { ...autopilotConstraints, maxChannels: 3 }, 'constraints'],
 ];
 

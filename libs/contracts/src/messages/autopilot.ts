@@ -30,6 +30,11 @@ export const AutopilotConstraints = z
     minChanSizeSat: Sat.describe('smallest channel opened, in satoshis'),
     maxChanSizeSat: Sat.describe('largest channel opened, in satoshis; bigger budgets are split'),
     maxPendingOpens: z.int().min(0).max(100).describe('most opens in flight at once'),
+    maxFleetChannelsPerPeer: z
+      .int()
+      .min(1)
+      .optional()
+      .describe('fleet-wide diversity: skip a peer other managed nodes already have this many channels (and opens) with; unset: no limit'),
   })
   .refine((constraints) => constraints.maxChanSizeSat >= constraints.minChanSizeSat, {
     message: 'must be at least minChanSizeSat',
@@ -116,6 +121,7 @@ export const AutopilotDecision = defineMessage({
         pendingOpenCount: z.int().nonnegative().describe('opens in flight'),
         failedPeerCount: z.int().nonnegative().describe('peers skipped because an open to them failed recently'),
         unfitPeerCount: z.int().nonnegative().describe('peers skipped because chanfitness reports them unfit'),
+        crowdedPeerCount: z.int().nonnegative().describe('peers skipped because other fleet nodes have maxFleetChannelsPerPeer channels with them'),
       })
       .describe('the node state the decision saw'),
     constraints: AutopilotConstraints,

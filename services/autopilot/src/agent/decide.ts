@@ -17,7 +17,8 @@
  * - Nothing while pending opens >= maxPendingOpens.
  *
  * Where we differ from lnd:
- * - Peers chanfitness reports as unfit (`unfitPeers`) are skipped like failed ones.
+ * - Peers chanfitness reports as unfit (`unfitPeers`) are skipped like failed ones, and so are
+ *   peers the rest of the fleet already has enough channels with (`crowdedPeers`).
  * - Failures expire: `failedUntil` holds per peer the time until which it is skipped, compared
  *   with `now` (lnd never forgets a failed node). Without `now`, every recorded failure counts.
  * - New opens are capped at the free pending-open slots (lnd starts them all and drops the
@@ -55,6 +56,8 @@ export interface AgentState {
   readonly failedUntil: ReadonlyMap<string, number>;
   /** unfitPeers are peers chanfitness reports as unfit (flapping, low uptime); they are skipped. */
   readonly unfitPeers?: readonly string[];
+  /** crowdedPeers are peers other fleet nodes already have enough channels with; they are skipped. */
+  readonly crowdedPeers?: readonly string[];
   /** walletBalanceSat is the node's spendable on-chain balance. */
   readonly walletBalanceSat: number;
 }
@@ -146,6 +149,7 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
   for (const channel of totalChans) skip.add(channel.peer);
   for (const peer of state.pendingConnections ?? []) skip.add(peer);
   for (const peer of state.unfitPeers ?? []) skip.add(peer);
+  for (const peer of state.crowdedPeers ?? []) skip.add(peer);
   for (const [peer, until] of state.failedUntil) {
     if (now === undefined || isFailureActive(until, now)) skip.add(peer);
   }

@@ -22,7 +22,7 @@ import {
   type NodeProjection,
   type ProjectedEvent,
 } from '../projection/node-projection.js';
-import { enabledNodes, loadProjection, lockNode, saveProjection } from '../projection/projection-store.js';
+import { crowdedPeers, enabledNodes, loadProjection, lockNode, saveProjection } from '../projection/projection-store.js';
 import { type Clock } from './clock.js';
 import { type AutopilotConfig } from './config.js';
 import { inputsFingerprint, planDecision, type TriggerFacts } from './plan-decision.js';
@@ -198,7 +198,8 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
       state = expirePendingOpens(state, nowMs, this.config.outcomeGraceMs);
       const policy = state.policy;
       if (policy?.enabled === true) {
-        const agent = agentState(state, nowMs);
+        const limit = policy.constraints.maxFleetChannelsPerPeer;
+        const agent = { ...agentState(state, nowMs), ...(limit === undefined ? {} : { crowdedPeers: await crowdedPeers(manager, nodeId, limit) }) };
         const trigger: TriggerFacts = eventTrigger ?? {
           trigger: { kind: 'heartbeat', messageType: null, messageId: null, streamSequence: null },
           // The revision changes with every change to the node (expiries too); the fingerprint with time-dependent inputs.

@@ -122,6 +122,23 @@ export async function saveProjection(manager: EntityManager, loaded: NodeProject
   if (fitness.length > 0) await manager.upsert(AutopilotPeerFitnessRow, fitness, ['nodeId', 'peer']);
 }
 
+/**
+ * crowdedPeers lists the peers that managed nodes other than `nodeId` together have at least
+ * `limit` channels (pending or open) and opens in flight with. Decisions for different nodes run
+ * in parallel, so the limit can be overshot by the opens of decisions taken at the same moment.
+ */
+export async function crowdedPeers(manager: EntityManager, nodeId: string, limit: number): Promise<string[]> {
+  const rows = await manager.query<{ peer: string }[]>(
+    `SELECT peer FROM (
+       SELECT peer FROM autopilot_channel WHERE node_id <> $1 AND status <> 'closed'
+       UNION ALL
+       SELECT peer FROM autopilot_pending_open WHERE node_id <> $1 AND status = 'in-flight'
+     ) AS fleet GROUP BY peer HAVING count(*) >= $2 ORDER BY peer`,
+    [nodeId, limit],
+  );
+  return rows.map((row) => row.peer);
+}
+
 /** enabledNodes lists the nodes whose policy enables the autopilot, for the heartbeat. */
 export async function enabledNodes(manager: EntityManager): Promise<string[]> {
   const rows = await manager.find(AutopilotPolicyRow, { where: { enabled: true }, select: { nodeId: true }, order: { nodeId: 'ASC' } });
