@@ -220,6 +220,14 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
 
     const projection = await service.app.get(AutopilotEngine).projection(node(0));
     expect([...projection.pendingOpens.values()].map((o) => [o.peer, o.status]).sort()).toEqual(MIDDLE_PEERS.map((p) => [p, 'in-flight']));
+    const shown = await fetch(`${service.http?.url ?? ''}/nodes/${node(0)}/autopilot`);
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toMatchObject({
+      nodeId: node(0),
+      policy: { enabled: true, dryRun: false },
+      spendableSat: 10_000_000,
+      pendingOpens: [{ status: 'in-flight' }, { status: 'in-flight' }],
+    });
   });
 
   it('leaves out a peer chanfitness reports as unfit', async () => {

@@ -8,7 +8,7 @@
  *   event's id and stream sequence. An `Idempotency-Key` header makes retries of one request
  *   record one event (within the stream's duplicate window).
  * - `GET /nodes/:nodeId/autopilot` → the node's projection (policy, balance, channels, opens in
- *   flight, failures).
+ *   flight, failures, chanfitness verdicts).
  */
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Put } from '@nestjs/common';
@@ -67,6 +67,7 @@ export class PolicyController {
       channels: [...state.channels.values()],
       pendingOpens: [...state.pendingOpens.values()],
       failures: [...state.failures.values()],
+      fitness: [...state.fitness.values()],
     };
   }
 }
