@@ -4,7 +4,7 @@ import type { FitnessThresholds } from './fitness/index.js';
 import { DEFAULT_FITNESS_THRESHOLDS } from './fitness/index.js';
 
 /** CHANFITNESS_HTTP_PORT is the service's default HTTP port (HTTP_PORT overrides it). */
-export const CHANFITNESS_HTTP_PORT = 8_082;
+export const CHANFITNESS_HTTP_PORT = 8_083;
 
 /** ChanfitnessConfig is the chanfitness service's own configuration. */
 export interface ChanfitnessConfig {

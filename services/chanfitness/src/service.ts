@@ -63,7 +63,7 @@ export function chanfitnessModule(options: ChanfitnessOptions = {}): Type {
  * createChanfitnessService defines the chanfitness service: lnd's channel event store as a fleet
  * service. It reads node events through one durable consumer (CHANFITNESS_CONSUMER, shared by
  * its replicas), keeps its projection in its own schema, publishes PeerFitnessChanged, and
- * answers queries over HTTP (HTTP_PORT, default 8082) and NATS request/reply.
+ * answers queries over HTTP (HTTP_PORT, default 8083) and NATS request/reply.
  */
 export function createChanfitnessService(options: ChanfitnessOptions = {}): ServiceDefinition {
   return {
