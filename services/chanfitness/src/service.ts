@@ -42,6 +42,8 @@ export function chanfitnessModule(options: ChanfitnessOptions = {}): Type {
         useFactory: (store: FitnessEventStore, signals: FitnessSignals, config: ChanfitnessConfig) =>
           new FitnessProjection(store, {
             batchSize: config.batchSize,
+            // Enough batches in flight to cover what the consumer hands over at once.
+            batchesInFlight: Math.max(2, Math.ceil(config.concurrency / config.batchSize)),
             cacheNodes: config.cacheNodes,
             listener: signals,
           }),

@@ -251,13 +251,27 @@ function toVersion(record: VersionRecord): NodeVersion {
   };
 }
 
+/**
+ * uniqueByNode groups rows by node, keeping one row per (node, message id): the one with the
+ * lowest sequence, where an ordered replay first meets the message.
+ */
+export function uniqueByNode(rows: readonly EventRow[]): Map<string, EventRow[]> {
+  const byNode = new Map<string, Map<string, EventRow>>();
+  for (const row of rows) {
+    let byId = byNode.get(row.nodeId);
+    if (byId === undefined) {
+      byId = new Map();
+      byNode.set(row.nodeId, byId);
+    }
+    const seen = byId.get(row.event.id);
+    if (seen === undefined || row.sequence < seen.sequence) byId.set(row.event.id, row);
+  }
+  const grouped = new Map<string, EventRow[]>();
+  for (const [nodeId, byId] of byNode) grouped.set(nodeId, [...byId.values()]);
+  return grouped;
+}
+
 /** uniqueLowestSequence keeps one row per (node, message id), the one with the lowest sequence. */
 export function uniqueLowestSequence(rows: readonly EventRow[]): EventRow[] {
-  const byKey = new Map<string, EventRow>();
-  for (const row of rows) {
-    const key = `${row.nodeId}/${row.event.id}`;
-    const seen = byKey.get(key);
-    if (seen === undefined || row.sequence < seen.sequence) byKey.set(key, row);
-  }
-  return [...byKey.values()];
+  return [...uniqueByNode(rows).values()].flat();
 }

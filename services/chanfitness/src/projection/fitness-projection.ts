@@ -9,7 +9,7 @@ import {
   type LogPosition,
   type NodeFitness,
 } from '../fitness/index.js';
-import { uniqueLowestSequence, type AppendResult, type EventRow, type FitnessEventStore, type NodeChanges, type NodeLog, type NodeVersion } from './event-store.js';
+import { uniqueByNode, type AppendResult, type EventRow, type FitnessEventStore, type NodeChanges, type NodeLog, type NodeVersion } from './event-store.js';
 import { GroupCommit } from './group-commit.js';
 import { LruCache } from './lru-cache.js';
 
@@ -56,6 +56,8 @@ export interface BatchListener<P = unknown> {
 export interface ProjectionOptions {
   /** batchSize is the most events written in one statement. */
   readonly batchSize: number;
+  /** batchesInFlight is how many written batches may wait for their apply (default 2). */
+  readonly batchesInFlight?: number;
   /** cacheNodes is how many folded node states are kept in memory. */
   readonly cacheNodes: number;
   /** listener follows every written batch. */
@@ -64,8 +66,8 @@ export interface ProjectionOptions {
 
 /** Written is what a batch's write stage hands to its apply stage. */
 interface Written {
-  /** unique are the batch's rows, each (node, message id) once at its lowest sequence. */
-  readonly unique: readonly EventRow[];
+  /** byNode holds the batch's rows by node, each (node, message id) once at its lowest sequence. */
+  readonly byNode: ReadonlyMap<string, readonly EventRow[]>;
   readonly appended: AppendResult;
   readonly prepared: unknown;
 }
@@ -108,7 +110,10 @@ export class FitnessProjection {
     private readonly options: ProjectionOptions,
   ) {
     this.cache = new LruCache(options.cacheNodes);
-    this.commits = new GroupCommit({ write: (rows) => this.write(rows), apply: (rows, written) => this.apply(rows, written) }, options.batchSize);
+    this.commits = new GroupCommit({ write: (rows) => this.write(rows), apply: (rows, written) => this.apply(rows, written) },
+      options.batchSize,
+      options.batchesInFlight ?? 2,
+    );
   }
 
   /**
@@ -151,25 +156,23 @@ export class FitnessProjection {
     this.cache.clear();
   }
 
-  /** write stores a batch (and lets the listener prepare beside it); batches may be written concurrently. */
+  /** write stores a batch (and lets the listener prepare beside it), while the previous batch is applied. */
   private async write(rows: readonly EventRow[]): Promise<Written> {
     const started = performance.now();
-    const unique = uniqueLowestSequence(rows);
-    const nodeIds = [...new Set(unique.map((row) => row.nodeId))];
-    const [appended, prepared] = await Promise.all([this.store.append(unique), this.options.listener?.prepare(nodeIds)]);
+    const byNode = uniqueByNode(rows);
+    const [appended, prepared] = await Promise.all([this.store.append([...byNode.values()].flat()), this.options.listener?.prepare([...byNode.keys()])]);
     this.counts.storeMs += performance.now() - started;
-    return { unique, appended, prepared };
+    return { byNode, appended, prepared };
   }
 
   /** apply brings the cached states up to date with a written batch and runs the listener; one batch at a time. */
-  private async apply(rows: readonly EventRow[], { unique, appended, prepared }: Written): Promise<void> {
+  private async apply(rows: readonly EventRow[], { byNode, appended, prepared }: Written): Promise<void> {
     const started = performance.now();
     this.counts.writes++;
     let changedRows = 0;
     const states = new Map<string, NodeState>();
     const stale: string[] = [];
-    const rowsByNode = groupBy(unique, (row) => row.nodeId);
-    for (const [nodeId, nodeRows] of rowsByNode) {
+    for (const [nodeId, nodeRows] of byNode) {
       const version = appended.get(nodeId);
       const cached = this.cache.get(nodeId);
       if (version === undefined) {
@@ -179,7 +182,7 @@ export class FitnessProjection {
         continue;
       }
       changedRows += version.changes;
-      const next = cached === undefined ? undefined : this.append(cached, version, nodeRows);
+      const next = this.append(cached ?? EMPTY_LOG, version, nodeRows);
       if (next === undefined) {
         stale.push(nodeId);
       } else {
@@ -202,6 +205,8 @@ export class FitnessProjection {
    * Otherwise it returns undefined and the node's log is read and folded again.
    */
   private append(cached: CachedNode, version: NodeVersion & NodeChanges, rows: readonly EventRow[]): CachedNode | undefined {
+    // A node not in the cache can still be built from this batch alone when the batch holds its whole log.
+    if (cached === EMPTY_LOG && version.events !== version.changes) return undefined;
     // A state read or built at this version or later already holds this write (versions only grow).
     if (cached.version.version >= version.version) return cached;
     const allNew = version.inserted === version.changes && version.changes === rows.length;
@@ -229,13 +234,10 @@ export class FitnessProjection {
   }
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group === undefined) groups.set(k, [item]);
-    else group.push(item);
-  }
-  return groups;
-}
+/** EMPTY_LOG stands for a node with no events yet (version 0), so a node first seen in a batch needs no read. */
+const EMPTY_LOG: CachedNode = {
+  version: { nodeId: '', version: 0, events: 0, lastOccurredMs: 0, lastSequence: 0 },
+  state: initialNodeFitness(),
+  last: null,
+};
+

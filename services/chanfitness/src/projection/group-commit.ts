@@ -1,13 +1,13 @@
 /**
  * GroupCommit batches concurrent submissions into few writes. Each `submit` returns a promise that
  * settles when the batch containing its item has been written and applied; items submitted while
- * writes run go into a later batch.
+ * a write runs go into the next batch.
  *
  * A batch goes through two stages: `write` (the database round trip) and `apply` (bringing the
- * in-memory state up to date, publishing). Up to `maxWrites` batches may be in their write stage
- * at once, so the database works on one batch while the process applies the previous one, but
- * batches are applied strictly one at a time, in the order they were formed, so `apply` may keep
- * state between batches without locks.
+ * in-memory state up to date, publishing). Writes run one after the other, in batch order, and so
+ * do applies; but a batch's apply runs while the next batch is written, so the database and the
+ * process work at the same time. Up to `maxPending` written batches may wait for their apply
+ * before writing pauses.
  *
  * This is what lets a projection absorb tens of thousands of events per second: a consumer with
  * many messages in flight hands them over one by one, and they reach the database in a few large
@@ -15,7 +15,7 @@
  * batch was written and applied.
  */
 export interface CommitStages<T, W> {
-  /** write stores one batch; it must store all of it or throw. Batches may be written concurrently. */
+  /** write stores one batch; it must store all of it or throw. */
   write(items: readonly T[]): Promise<W>;
   /** apply runs after the batch's write succeeded, one batch at a time, in batch order. */
   apply(items: readonly T[], written: W): Promise<void>;
@@ -30,22 +30,23 @@ interface Pending<T> {
 export class GroupCommit<T, W> {
   private queue: Pending<T>[] = [];
   private scheduled = false;
-  private writing = 0;
+  private writing = false;
+  private pendingApplies = 0;
   private batches = 0;
   private applied: Promise<void> = Promise.resolve();
 
   /**
    * @param stages write and apply a batch.
    * @param maxBatch is the most items one batch holds.
-   * @param maxWrites is how many batches may be in flight (written, not yet applied) at once.
+   * @param maxPending is how many written batches may wait for (or be in) their apply.
    */
   constructor(
     private readonly stages: CommitStages<T, W>,
     private readonly maxBatch: number,
-    private readonly maxWrites = 2,
+    private readonly maxPending = 2,
   ) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
-    if (!Number.isInteger(maxWrites) || maxWrites < 1) throw new RangeError(`maxWrites must be a positive integer, got ${maxWrites}`);
+    if (!Number.isInteger(maxPending) || maxPending < 1) throw new RangeError(`maxPending must be a positive integer, got ${maxPending}`);
   }
 
   /** writes counts the batches formed so far (for metrics and tests). */
@@ -62,40 +63,58 @@ export class GroupCommit<T, W> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.writing >= this.maxWrites) return;
+    if (this.scheduled || this.writing) return;
     this.scheduled = true;
     // Wait for the rest of this turn of the event loop: handlers for the other messages of the
     // same fetch submit in it, and they should share the batch.
     setImmediate(() => {
       this.scheduled = false;
-      this.start();
+      void this.writeAll();
     });
   }
 
-  private start(): void {
-    while (this.queue.length > 0 && this.writing < this.maxWrites) {
-      const batch = this.queue.slice(0, this.maxBatch);
-      this.queue = this.queue.slice(batch.length);
-      this.batches++;
-      this.writing++;
-      const items = batch.map((entry) => entry.item);
-      const written = this.stages.write(items);
-      // Its failure is handled below, once the batches before it are applied.
-      written.catch(() => undefined);
-      // Applied in order: wait for the previous batch (whatever its outcome), then for this write.
-      const done = this.applied.then(async () => this.stages.apply(items, await written));
-      this.applied = done.catch(() => undefined);
-      void done.then(
-        () => {
-          for (const entry of batch) entry.resolve();
-        },
-        (error: unknown) => {
+  /** writeAll writes batches while items are queued; the next batch forms while one is written. */
+  private async writeAll(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        if (this.pendingApplies >= this.maxPending) {
+          await this.applied;
+          continue;
+        }
+        const batch = this.queue.slice(0, this.maxBatch);
+        this.queue = this.queue.slice(batch.length);
+        this.batches++;
+        const items = batch.map((entry) => entry.item);
+        let written: W;
+        try {
+          written = await this.stages.write(items);
+        } catch (error) {
           for (const entry of batch) entry.reject(error);
-        },
-      ).finally(() => {
-        this.writing--;
-        if (this.queue.length > 0) this.schedule();
-      });
+          continue;
+        }
+        this.pendingApplies++;
+        const done = this.applied.then(async () => this.stages.apply(items, written));
+        this.applied = done.then(
+          () => undefined,
+          () => undefined,
+        );
+        void done
+          .then(
+            () => {
+              for (const entry of batch) entry.resolve();
+            },
+            (error: unknown) => {
+              for (const entry of batch) entry.reject(error);
+            },
+          )
+          .finally(() => {
+            this.pendingApplies--;
+          });
+      }
+    } finally {
+      this.writing = false;
     }
   }
 }

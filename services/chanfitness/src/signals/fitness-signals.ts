@@ -38,9 +38,9 @@ export interface DerivedPublisher {
 export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> {
   private published = 0;
   /**
-   * recent holds the verdicts this instance saved lately, with the batch that saved them: batches
-   * are written (and their statuses read) concurrently but judged one after the other, so a read
-   * may predate the verdicts of the batch or two judged just before it.
+   * recent holds the verdicts this instance saved lately, with the batch that saved them: a batch
+   * is written (and its statuses read) while the one before is judged, so a read may predate the
+   * verdicts of the batch or two judged just before it.
    */
   private readonly recent = new Map<string, { readonly status: StoredStatus; readonly batch: number }>();
   private batches = 0;
