@@ -175,7 +175,8 @@ try {
   const handledSince = backlog.count - handledBefore;
   console.log(`  service process CPU after start-up: ${((cpu.user + cpu.system) / handledSince).toFixed(1)} µs per event (user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s for ${handledSince.toLocaleString('en-US')} events)`);
   console.log(`  projection: ${status.events.toLocaleString('en-US')} events, ${status.nodes} nodes; ${status.counters.writes} writes ` +
-    `(${Math.round(status.counters.received / status.counters.writes)} events/write), ${status.counters.refolds} refolds, rss ${rssMiB()} MiB`);
+    `(${Math.round(status.counters.received / status.counters.writes)} events/write), ${status.counters.refolds} refolds, ` +
+    `${status.fitnessChangesPublished} PeerFitnessChanged published, rss ${rssMiB()} MiB`);
   console.log(`  time in writes: database ${(status.counters.storeMs / 1000).toFixed(2)} s, fold ${(status.counters.foldMs / 1000).toFixed(2)} s, ` +
     `fitness signals ${(status.counters.listenerMs / 1000).toFixed(2)} s; consumer ${JSON.stringify(Object.values(service.server.counters())[0])}`);
 

@@ -1,6 +1,7 @@
 import { Catch, Controller, Get, Logger, Param, Query, UseFilters, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { FitnessEventStore, type ProjectionStats } from '../projection/event-store.js';
 import { FitnessProjection, type ProjectionCounters } from '../projection/fitness-projection.js';
+import { FitnessSignals } from '../signals/fitness-signals.js';
 import { errorAnswer, FitnessQueries, type ChannelAnswer, type PeerAnswer, type PeersAnswer } from './fitness-queries.js';
 
 /** HttpResponse is the part of the platform's response object the filter uses. */
@@ -26,7 +27,8 @@ export class QueryErrorFilter implements ExceptionFilter {
  * - `GET /nodes/:nodeId/channels/:channelPoint[?at=]`: lifetime and uptime of a channel
  * - `GET /nodes/:nodeId/peers/:peer[?windowMs=&at=]`: flap count, last flap, uptime ratio, fitness
  * - `GET /nodes/:nodeId/peers[?windowMs=&at=&limit=]`: peers ranked by fitness
- * - `GET /status`: what the projection holds (nodes, events, highest stream sequence) and did
+ * - `GET /status`: what the projection holds (nodes, events, highest stream sequence), what this
+ *   replica did (counters) and how many PeerFitnessChanged it published
  *
  * Unknown node, peer or channel answer 404 with `{ error: { code, message } }`; bad input 400.
  */
@@ -37,6 +39,7 @@ export class FitnessHttpController {
     private readonly queries: FitnessQueries,
     private readonly store: FitnessEventStore,
     private readonly projection: FitnessProjection,
+    private readonly signals: FitnessSignals,
   ) {}
 
   @Get('nodes/:nodeId/channels/:channelPoint')
@@ -55,7 +58,7 @@ export class FitnessHttpController {
   }
 
   @Get('status')
-  async status(): Promise<ProjectionStats & { counters: ProjectionCounters }> {
-    return { ...(await this.store.stats()), counters: this.projection.counters() };
+  async status(): Promise<ProjectionStats & { counters: ProjectionCounters; fitnessChangesPublished: number }> {
+    return { ...(await this.store.stats()), counters: this.projection.counters(), fitnessChangesPublished: this.signals.publishedCount };
   }
 }
