@@ -1,6 +1,7 @@
 // Benchmark: the chanfitness projection and its queries, next to the raw JetStream rate.
 //
-//   node bench/chanfitness.bench.mjs [nodes] [peersPerNode] [flapsPerPeer]     (default 1000 50 2)
+//   node bench/chanfitness.bench.mjs [nodes] [peersPerNode] [flapsPerPeer]     (default 1000 50 2;
+//   every tenth peer flaps six times as often, so some cross the fitness thresholds)
 //
 // Runs the built service (npm run build first; `npm run bench` does) against the local NATS and
 // PostgreSQL in a fresh namespace and schema:
@@ -67,7 +68,9 @@ function nodeHistory(n) {
       channelPoint: channelPoint(n, p), peer, peerAddresses: [], capacitySat: 1_000_000, localBalanceSat: 500_000,
       initiator: 'LOCAL', private: false, commitmentType: 'ANCHORS', chanId: String(n * 1000 + p + 1), remoteBalanceSat: 500_000, active: true,
     }, peer));
-    for (let f = 0; f < FLAPS; f++) {
+    // Every tenth peer is flappy: six times the flaps, enough to cross the default threshold (20).
+    const flaps = p % 10 === 0 ? 6 * FLAPS : FLAPS;
+    for (let f = 0; f < flaps; f++) {
       const at = T0 + (10 + 20 * f + (p % 7)) * MINUTE + p;
       events.push(envelope('PeerOffline', nodeId, at, { peer }, peer, f));
       events.push(envelope('PeerOnline', nodeId, at + (1 + (p % 5)) * MINUTE, { peer }, peer, f, 'back'));

@@ -54,6 +54,14 @@ export interface StoredStatus {
   readonly evaluatedMs: number;
 }
 
+/** SavedStatus is a verdict to record: whose, what, and the id of the message that published it. */
+export interface SavedStatus {
+  readonly nodeId: string;
+  readonly peer: string;
+  readonly status: StoredStatus;
+  readonly messageId: string;
+}
+
 /** ProjectionStats summarises the projection, e.g. to tell when it has caught up. */
 export interface ProjectionStats {
   readonly nodes: number;
@@ -221,13 +229,23 @@ export class FitnessEventStore {
     return found;
   }
 
-  /** saveStatus records a published verdict, unless a newer one is already recorded. */
-  async saveStatus(nodeId: string, peer: string, status: StoredStatus, messageId: string): Promise<void> {
+  /** saveStatuses records published verdicts in one statement, each unless a newer one is already recorded. */
+  async saveStatuses(statuses: readonly SavedStatus[]): Promise<void> {
+    if (statuses.length === 0) return;
     await this.dataSource.query(
-      `INSERT INTO peer_fitness_status AS s (node_id, peer, reasons, evaluated_ms, message_id) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO peer_fitness_status AS s (node_id, peer, reasons, evaluated_ms, message_id)
+       SELECT node_id, peer, string_to_array(reasons, ','), evaluated_ms, message_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS t(node_id, peer, reasons, evaluated_ms, message_id)
+       ORDER BY node_id, peer
        ON CONFLICT (node_id, peer) DO UPDATE SET reasons = excluded.reasons, evaluated_ms = excluded.evaluated_ms, message_id = excluded.message_id
        WHERE s.evaluated_ms <= excluded.evaluated_ms`,
-      [nodeId, peer, status.reasons, status.evaluatedMs, messageId],
+      [
+        statuses.map((s) => s.nodeId),
+        statuses.map((s) => s.peer),
+        statuses.map((s) => s.status.reasons.join(',')),
+        statuses.map((s) => s.status.evaluatedMs),
+        statuses.map((s) => s.messageId),
+      ],
     );
   }
 

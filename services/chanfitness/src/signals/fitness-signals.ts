@@ -8,7 +8,7 @@ import {
   type LoggedEvent,
   type NodeFitness,
 } from '../fitness/index.js';
-import { statusKey, type FitnessEventStore, type StoredStatus } from '../projection/event-store.js';
+import { statusKey, type FitnessEventStore, type SavedStatus, type StoredStatus } from '../projection/event-store.js';
 import type { AppliedBatch, BatchListener } from '../projection/fitness-projection.js';
 
 /** DerivedPublisher publishes a derived event (JetStreamPublisher.publishDerived fits). */
@@ -92,7 +92,7 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
       if (node === undefined || cause === undefined || !node.state.peers.has(peer)) continue;
       candidates.set(key, { nodeId, peer, cause, at: status.evaluatedMs, state: node.state });
     }
-    const publications: Promise<void>[] = [];
+    const publications: Promise<SavedStatus>[] = [];
     for (const [key, { nodeId, peer, cause, at, state }] of candidates) {
       const previous = stored.get(key);
       const now = Math.max(at, previous?.evaluatedMs ?? at);
@@ -109,14 +109,16 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
       publications.push(
         (async () => {
           await this.publisher.publishDerived('chanfitness', message);
-          const status = { reasons: change.reasons, evaluatedMs: now };
-          await this.store.saveStatus(nodeId, peer, status, message.id);
-          this.recent.set(key, { status, batch: this.batches });
-          this.published++;
+          return { nodeId, peer, status: { reasons: change.reasons, evaluatedMs: now }, messageId: message.id };
         })(),
       );
     }
     const results = await Promise.allSettled(publications);
+    // Record what was published, even when some publications failed (the batch then fails and comes back).
+    const saved = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    await this.store.saveStatuses(saved);
+    for (const { nodeId, peer, status } of saved) this.recent.set(statusKey(nodeId, peer), { status, batch: this.batches });
+    this.published += saved.length;
     const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
   }
