@@ -17,6 +17,8 @@ import {
 import { END, NODE_A, NODE_B, scriptedHistory, scriptedQueries, STEADY, FLAPPY, VANISHING, C1, C4, UNKNOWN_NODE, type QuerySpec } from './history.fixture.js';
 import type { FitnessProjection, NodeState } from './projection/fitness-projection.js';
 import { createChanfitnessService } from './service.js';
+import { offline } from './fitness/events.fixture.js';
+import { FitnessSweep } from './signals/fitness-sweep.js';
 
 /*
  * The acceptance test of the chanfitness service, against real NATS JetStream and PostgreSQL: a
@@ -403,5 +405,30 @@ describe('chanfitness service (real NATS JetStream and PostgreSQL)', () => {
     expect([...subjects].every((s) => s.includes('.drv.chanfitness.'))).toBe(true);
     await service.stop();
     harness.service = undefined;
+  });
+
+  it('judges silent peers again on a sweep: one that went offline and stays silent turns LOW_UPTIME', async () => {
+    const service = await harness.start();
+    await harness.publishAll(history);
+    // The steady peer drops at the end of the history and says nothing more.
+    await harness.publisher.publish(offline(NODE_A, STEADY, END));
+    await harness.caughtUp();
+    const before = await harness.fitnessChanges();
+    expect(before.filter((c) => c.data.peer === STEADY)).toEqual([]);
+    const sweep = service.http?.app.get(FitnessSweep);
+    if (sweep === undefined) throw new Error('no sweep provider');
+    harness.clock.set(END + 2 * 3_600_000 + 1_234);
+    expect(await sweep.sweep()).toBeGreaterThan(0);
+    const swept = (await harness.fitnessChanges()).slice(before.length);
+    const steady = swept.filter((c) => c.nodeId === NODE_A && c.data.peer === STEADY);
+    expect(steady).toHaveLength(1);
+    expect(steady[0]).toMatchObject({
+      occurredAt: new Date(END + 2 * 3_600_000).toISOString(),
+      causationId: null,
+      data: { fit: false, reasons: ['LOW_UPTIME'], uptimeRatio: 0 },
+    });
+    // The same period again: nothing new to say.
+    expect(await sweep.sweep()).toBe(0);
+    expect(await harness.fitnessChanges()).toHaveLength(before.length + swept.length);
   });
 });

@@ -10,6 +10,7 @@ describe('loadChanfitnessConfig', () => {
       concurrency: 1_024,
       batchSize: 512,
       cacheNodes: 10_000,
+      rejudgeMs: 300_000,
     });
   });
 
@@ -23,6 +24,7 @@ describe('loadChanfitnessConfig', () => {
       CHANFITNESS_CONCURRENCY: '64',
       CHANFITNESS_BATCH_SIZE: '32',
       CHANFITNESS_CACHE_NODES: '5',
+      CHANFITNESS_REJUDGE_MS: '0',
     });
     expect(config).toEqual({
       thresholds: { maxFlapCount: 0, minUptimeRatio: 1, uptimeWindowMs: HOUR, minObservedMs: 0 },
@@ -30,6 +32,7 @@ describe('loadChanfitnessConfig', () => {
       concurrency: 64,
       batchSize: 32,
       cacheNodes: 5,
+      rejudgeMs: 0,
     });
   });
 
@@ -45,6 +48,7 @@ describe('loadChanfitnessConfig', () => {
     ['CHANFITNESS_CONCURRENCY', '5000'],
     ['CHANFITNESS_BATCH_SIZE', '20000'],
     ['CHANFITNESS_CACHE_NODES', 'many'],
+    ['CHANFITNESS_REJUDGE_MS', '-1'],
   ])('rejects %s=%s with a ConfigError naming it', (variable, value) => {
     const load = (): unknown => loadChanfitnessConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);

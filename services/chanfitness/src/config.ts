@@ -3,6 +3,9 @@ import { durationMs, parseEnv, positiveInt, type Env } from '@lnfleet/config';
 import type { FitnessThresholds } from './fitness/index.js';
 import { DEFAULT_FITNESS_THRESHOLDS } from './fitness/index.js';
 
+/** CHANFITNESS_CONFIG is the injection token of the service's ChanfitnessConfig. */
+export const CHANFITNESS_CONFIG = 'CHANFITNESS_CONFIG';
+
 /** CHANFITNESS_HTTP_PORT is the service's default HTTP port (HTTP_PORT overrides it). */
 export const CHANFITNESS_HTTP_PORT = 8_083;
 
@@ -24,6 +27,11 @@ export interface ChanfitnessConfig {
   readonly batchSize: number;
   /** cacheNodes is how many nodes' folded states a replica keeps in memory (least recently used go). */
   readonly cacheNodes: number;
+  /**
+   * rejudgeMs is how often every tracked peer is judged again (0: never). Without it a peer that
+   * goes offline and stays silent is judged only at its next event or the node's next snapshot.
+   */
+  readonly rejudgeMs: number;
 }
 
 const ratio = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
@@ -42,6 +50,7 @@ export const ChanfitnessEnv = z.object({
   CHANFITNESS_CONCURRENCY: positiveInt.max(4_096, 'at most 4096').default(1_024),
   CHANFITNESS_BATCH_SIZE: positiveInt.max(10_000, 'at most 10000').default(512),
   CHANFITNESS_CACHE_NODES: positiveInt.default(10_000),
+  CHANFITNESS_REJUDGE_MS: nonNegativeInt.default(300_000),
 });
 
 /**
@@ -61,5 +70,6 @@ export function loadChanfitnessConfig(env: Env): ChanfitnessConfig {
     concurrency: parsed.CHANFITNESS_CONCURRENCY,
     batchSize: parsed.CHANFITNESS_BATCH_SIZE,
     cacheNodes: parsed.CHANFITNESS_CACHE_NODES,
+    rejudgeMs: parsed.CHANFITNESS_REJUDGE_MS,
   };
 }

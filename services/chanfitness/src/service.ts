@@ -4,15 +4,13 @@ import { FitnessQueries } from './api/fitness-queries.js';
 import { FitnessHttpController } from './api/http.controller.js';
 import { QueryResponder } from './api/query-responder.js';
 import { Clock, SystemClock } from './clock.js';
-import { CHANFITNESS_HTTP_PORT, loadChanfitnessConfig, type ChanfitnessConfig } from './config.js';
+import { CHANFITNESS_CONFIG, CHANFITNESS_HTTP_PORT, loadChanfitnessConfig, type ChanfitnessConfig } from './config.js';
 import { FitnessEventStore } from './projection/event-store.js';
 import { FitnessEventHandlers } from './projection/fitness-handlers.js';
 import { FitnessProjection } from './projection/fitness-projection.js';
 import { FitnessLog1767225600000 } from './projection/migrations/1767225600000-fitness-log.js';
 import { FitnessSignals } from './signals/fitness-signals.js';
-
-/** CHANFITNESS_CONFIG is the injection token of the service's ChanfitnessConfig. */
-export const CHANFITNESS_CONFIG = 'CHANFITNESS_CONFIG';
+import { FitnessSweep } from './signals/fitness-sweep.js';
 
 /** ChanfitnessOptions replace parts of the service for tests and tools. */
 export interface ChanfitnessOptions {
@@ -55,6 +53,7 @@ export function chanfitnessModule(options: ChanfitnessOptions = {}): Type {
         inject: [FitnessProjection, Clock, CHANFITNESS_CONFIG],
       },
       QueryResponder,
+      FitnessSweep,
     ],
   })
   class ChanfitnessModule {}

@@ -249,6 +249,12 @@ export class FitnessEventStore {
     );
   }
 
+  /** nodeIds lists every node with fitness events. */
+  async nodeIds(): Promise<string[]> {
+    const records: { node_id: string }[] = await this.dataSource.query('SELECT node_id FROM fitness_node ORDER BY node_id');
+    return records.map((record) => record.node_id);
+  }
+
   /** stats counts nodes and events and reports the highest stored stream sequence. */
   async stats(): Promise<ProjectionStats> {
     const records: { nodes: string; events: string | null; last_sequence: string | null }[] = await this.dataSource.query(

@@ -5,11 +5,12 @@ import {
   fitnessChange,
   type FitnessEvent,
   type FitnessThresholds,
+  type EpochMs,
   type LoggedEvent,
   type NodeFitness,
 } from '../fitness/index.js';
 import { statusKey, type FitnessEventStore, type SavedStatus, type StoredStatus } from '../projection/event-store.js';
-import type { AppliedBatch, BatchListener } from '../projection/fitness-projection.js';
+import type { AppliedBatch, BatchListener, NodeState } from '../projection/fitness-projection.js';
 
 /** DerivedPublisher publishes a derived event (JetStreamPublisher.publishDerived fits). */
 export interface DerivedPublisher {
@@ -76,7 +77,7 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
         if (!node.state.peers.has(peer)) continue;
         const key = statusKey(row.nodeId, peer);
         const seen = candidates.get(key);
-        if (seen === undefined || compareLogPosition(row, seen.cause) > 0) {
+        if (seen === undefined || seen.cause === null || compareLogPosition(row, seen.cause) > 0) {
           candidates.set(key, { nodeId: row.nodeId, peer, cause: row, at: row.at, state: node.state });
         }
       }
@@ -92,18 +93,42 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
       if (node === undefined || cause === undefined || !node.state.peers.has(peer)) continue;
       candidates.set(key, { nodeId, peer, cause, at: status.evaluatedMs, state: node.state });
     }
+    await this.publishChanges(candidates.values(), stored);
+  }
+
+  /**
+   * rejudge judges every tracked peer of these nodes at `at` (a sweep's time: a peer that went
+   * offline and stays silent has no event to be judged at) and publishes the verdicts that changed.
+   * Peers last judged after `at` are left alone.
+   */
+  async rejudge(states: Iterable<NodeState>, at: EpochMs): Promise<number> {
+    const nodes = [...states];
+    const stored = this.withRecent(await this.store.statuses(nodes.map((node) => node.nodeId)));
+    const candidates: Candidate[] = [];
+    for (const { nodeId, state } of nodes) {
+      for (const peer of state.peers.keys()) {
+        const previous = stored.get(statusKey(nodeId, peer));
+        if (previous === undefined || previous.evaluatedMs <= at) candidates.push({ nodeId, peer, cause: null, at, state });
+      }
+    }
+    return this.publishChanges(candidates, stored);
+  }
+
+  /** publishChanges judges the candidates, publishes the verdicts that changed and records them. */
+  private async publishChanges(candidates: Iterable<Candidate>, stored: ReadonlyMap<string, StoredStatus>): Promise<number> {
     const publications: Promise<SavedStatus>[] = [];
-    for (const [key, { nodeId, peer, cause, at, state }] of candidates) {
-      const previous = stored.get(key);
+    for (const { nodeId, peer, cause, at, state } of candidates) {
+      const previous = stored.get(statusKey(nodeId, peer));
       const now = Math.max(at, previous?.evaluatedMs ?? at);
       const change = fitnessChange(previous?.reasons ?? [], assessPeer(state, peer, now, this.thresholds), this.thresholds);
       if (change === null) continue;
+      const id = deterministicId('PeerFitnessChanged', nodeId, peer, now, change.reasons.join('+'));
       const message = createMessage(PeerFitnessChanged, {
-        id: deterministicId('PeerFitnessChanged', nodeId, peer, now, change.reasons.join('+')),
+        id,
         nodeId,
         occurredAt: new Date(now).toISOString(),
-        causationId: cause.event.id,
-        correlationId: cause.event.correlationId,
+        causationId: cause?.event.id ?? null,
+        correlationId: cause?.event.correlationId ?? id,
         data: change,
       });
       publications.push(
@@ -121,6 +146,7 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
     this.published += saved.length;
     const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
+    return saved.length;
   }
 
   /** withRecent lays the verdicts saved in the last few batches over a prepared read. */
@@ -138,11 +164,11 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
   }
 }
 
-/** Candidate is a peer to judge after a batch: where, over which state, at what time, caused by what. */
+/** Candidate is a peer to judge: where, over which state, at what time, caused by what (null for a sweep). */
 interface Candidate {
   readonly nodeId: string;
   readonly peer: string;
-  readonly cause: LoggedEvent;
+  readonly cause: LoggedEvent | null;
   readonly at: number;
   readonly state: NodeFitness;
 }
