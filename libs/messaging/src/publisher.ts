@@ -64,11 +64,19 @@ export class JetStreamPublisher {
     this.retryDelayMs = options.retryDelayMs ?? 250;
   }
 
-  /** publish sends a catalogued node event or command to its subject. */
+  /**
+   * publish sends a catalogued message to its subject: a derived event (one whose definition names
+   * `derivedBy`) to that service's derived subject, a command to the command stream, any other
+   * event to the node-events stream.
+   */
   async publish(message: Envelope, expect?: PublishExpectations): Promise<PublishReceipt> {
     const definition = definitionOf(message.type);
     if (definition === undefined) throw new Error(`cannot publish unknown message type "${message.type}"`);
-    return this.publishTo(this.topology.subjectFor(message, definition.kind), message, expect);
+    const subject =
+      definition.derivedBy !== undefined
+        ? this.topology.derivedSubject(definition.derivedBy, message.nodeId, message.type)
+        : this.topology.subjectFor(message, definition.kind);
+    return this.publishTo(subject, message, expect);
   }
 
   /** publishDerived sends something a service derived (a decision, a fitness change) to its subject. */

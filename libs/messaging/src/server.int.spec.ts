@@ -4,6 +4,7 @@ import { Ctx, Payload, type MicroserviceOptions } from '@nestjs/microservices';
 import type { INestMicroservice } from '@nestjs/common';
 import { createMessage, deterministicId, encodeMessage, PeerOnline, type MessageByType } from '@lnfleet/contracts';
 import { testNats, waitFor, type TestNats } from '@lnfleet/testing';
+import { validMessage } from '../../contracts/src/fixtures.spec-helpers.js';
 import { JetStreamContext } from './context.js';
 import { readDeadLetter } from './dead-letter.js';
 import { RethrowingRpcExceptionFilter } from './exception-filter.js';
@@ -115,6 +116,13 @@ describe('JetStreamServer with real NATS JetStream', () => {
     expect(second).toEqual({ stream: first.stream, sequence: first.sequence, duplicate: true });
     const info = await nats.jsm.streams.info(nats.topology.streamName('events'));
     expect(info.state.messages).toBe(1);
+  });
+
+  it('routes each catalogued message to its stream: node events, commands, derived events', async () => {
+    const streamOf = async (type: 'ChannelOpened' | 'OpenChannel' | 'PeerFitnessChanged'): Promise<string> => (await publisher.publish(validMessage(type))).stream;
+    expect(await streamOf('ChannelOpened')).toBe(nats.topology.streamName('events'));
+    expect(await streamOf('OpenChannel')).toBe(nats.topology.streamName('commands'));
+    expect(await streamOf('PeerFitnessChanged')).toBe(nats.topology.streamName('derived'));
   });
 
   it('dead-letters an invalid message with its origin and still processes the next valid one', async () => {
