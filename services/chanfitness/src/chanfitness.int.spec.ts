@@ -19,6 +19,7 @@ import type { FitnessProjection, NodeState } from './projection/fitness-projecti
 import { createChanfitnessService } from './service.js';
 import { offline } from './fitness/events.fixture.js';
 import { FitnessSweep } from './signals/fitness-sweep.js';
+import { shuffled } from './shuffle.fixture.js';
 
 /*
  * The acceptance test of the chanfitness service, against real NATS JetStream and PostgreSQL: a
@@ -226,18 +227,6 @@ function expectedVerdicts(events: readonly FitnessEvent[]): Map<string, readonly
 /** withoutFit drops verdicts that say "fit" (a peer never reported counts as fit). */
 function unfitOnly(verdicts: Map<string, readonly string[]>): Map<string, readonly string[]> {
   return new Map([...verdicts].filter(([, reasons]) => reasons.length > 0));
-}
-
-/** shuffled returns a deterministic permutation (an LCG; tests do not use Math.random). */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const copy = [...items];
-  let s = seed;
-  for (let i = copy.length - 1; i > 0; i--) {
-    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-    const j = s % (i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
 }
 
 describe('chanfitness service (real NATS JetStream and PostgreSQL)', () => {

@@ -2,6 +2,7 @@ import { channelPoint, closed, offline, online, opened, pubkey, snapshot } from 
 import { compareLogPosition, foldLog, loggedEvent, orderedLog, type LoggedEvent } from './event-log.js';
 import { channelLifetimeAndUptime, evolve, evolveAll, initialNodeFitness, peerFlapCount, type FitnessEvent, type NodeFitness } from './node-fitness.js';
 import { HOUR, MINUTE } from './time.js';
+import { shuffled } from '../shuffle.fixture.js';
 
 const t0 = Date.UTC(2026, 0, 1);
 const node = pubkey(1, '03');
@@ -29,18 +30,6 @@ function history(): LoggedEvent[] {
 /** replay is the reference: evolve over the events in the order given, no sorting, no de-duplication. */
 function replay(events: readonly LoggedEvent[]): NodeFitness {
   return events.reduce((state, e) => evolve(state, e.event, e.at), initialNodeFitness());
-}
-
-/** shuffled returns a deterministic permutation of `items` (a small LCG; tests must not use Math.random). */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const copy = [...items];
-  let s = seed;
-  for (let i = copy.length - 1; i > 0; i--) {
-    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-    const j = s % (i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
 }
 
 describe('event log order', () => {

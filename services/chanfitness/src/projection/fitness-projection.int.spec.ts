@@ -6,6 +6,7 @@ import { END, NODE_A, NODE_B, scriptedHistory, UNKNOWN_NODE } from '../history.f
 import { FitnessEventStore } from './event-store.js';
 import { FitnessProjection } from './fitness-projection.js';
 import { FitnessLog1767225600000 } from './migrations/1767225600000-fitness-log.js';
+import { shuffled } from '../shuffle.fixture.js';
 
 /*
  * The projection against a real PostgreSQL schema (no NATS: events are handed over as the
@@ -19,18 +20,6 @@ const sequenced = history.map((event, i) => ({ event, sequence: i + 1 }));
 
 function reference(nodeId: string, events: readonly { event: FitnessEvent; sequence: number }[] = sequenced): ReturnType<typeof foldLog> {
   return foldLog(events.filter((e) => e.event.nodeId === nodeId).map((e) => loggedEvent(e.event, e.sequence)));
-}
-
-/** shuffled returns a deterministic permutation (an LCG; tests do not use Math.random). */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const copy = [...items];
-  let s = seed;
-  for (let i = copy.length - 1; i > 0; i--) {
-    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
-    const j = s % (i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy;
 }
 
 describe('FitnessProjection (real PostgreSQL)', () => {
