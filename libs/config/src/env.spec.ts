@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { booleanFlag, ConfigError, durationMs, parseEnv, positiveInt, type Env } from './env.js';
+import { booleanFlag, ConfigError, durationMs, envVariableNames, parseEnv, positiveInt, type Env } from './env.js';
 
 const Schema = z.strictObject({
   NAME: z.string(),
@@ -88,5 +88,17 @@ describe('parseEnv', () => {
   it('reports the first problem when several variables are wrong', () => {
     const error = thrown(() => parseEnv(Schema, { LIMIT: 'abc' }));
     expect(['NAME', 'LIMIT']).toContain(error.field);
+  });
+});
+
+describe('envVariableNames', () => {
+  it('lists every key of every schema once, sorted', () => {
+    const Other = z.object({ LIMIT: positiveInt, ZONE: z.string().optional() });
+    expect(envVariableNames(Schema, Other)).toEqual(['API_KEY', 'GREETING', 'LIMIT', 'NAME', 'TIMEOUT_MS', 'VERBOSE', 'ZONE']);
+  });
+
+  it('keeps the keys of a refined schema', () => {
+    const Refined = z.object({ A: z.string().optional(), B: z.string().optional() }).superRefine(() => undefined);
+    expect(envVariableNames(Refined)).toEqual(['A', 'B']);
   });
 });

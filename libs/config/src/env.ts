@@ -45,3 +45,12 @@ export const positiveInt = z.coerce.number().int('must be a whole number').posit
 export const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * envVariableNames lists the variables the given schemas read, sorted and without repeats. Each
+ * service exports its list (src/env-variables.ts) so that deployment manifests can be checked
+ * against what the code actually reads.
+ */
+export function envVariableNames(...schemas: readonly z.ZodObject[]): readonly string[] {
+  return [...new Set(schemas.flatMap((schema) => Object.keys(schema.shape)))].sort();
+}

@@ -24,18 +24,18 @@ const port = z.coerce
   .min(0, 'must be a port number from 0 to 65535')
   .max(65_535, 'must be a port number from 0 to 65535');
 
+/** HttpEnv names the HTTP variables (HTTP_PORT's default is the service's own, see loadHttpConfig). */
+export const HttpEnv = z.object({
+  HTTP_PORT: port.optional(),
+  HTTP_HOST: z.string().min(1).max(255).default('0.0.0.0'),
+});
+
 /**
  * loadHttpConfig reads HTTP_PORT (0-65535, default `defaultPort`) and HTTP_HOST (default 0.0.0.0),
  * throwing a ConfigError that names the variable when one is invalid.
  */
 export function loadHttpConfig(env: Env, defaultPort: number): HttpConfig {
-  const parsed = parseEnv(
-    z.object({
-      HTTP_PORT: port.default(defaultPort),
-      HTTP_HOST: z.string().min(1).max(255).default('0.0.0.0'),
-    }),
-    env,
-  );
+  const parsed = parseEnv(HttpEnv.extend({ HTTP_PORT: port.default(defaultPort) }), env);
   return { port: parsed.HTTP_PORT, host: parsed.HTTP_HOST };
 }
 

@@ -1,3 +1,4 @@
 export * from './database.js';
+export * from './health.js';
 export * from './http.js';
 export * from './runtime.js';

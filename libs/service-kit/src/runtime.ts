@@ -168,8 +168,50 @@ export function describeConnections(service: RunningService, env: Env = process.
   return `${context.name} ready: NATS ${nats} (JetStream streams ${streams}); PostgreSQL ${redactUrl(loadDatabaseConfig(env).url)} schema ${schema}${http}`;
 }
 
-/** runService is a service's main(): start, report, and stop cleanly on SIGINT/SIGTERM. */
-export async function runService(definition: ServiceDefinition): Promise<void> {
+/**
+ * provisionService does what a service's start does to NATS and PostgreSQL, then disconnects:
+ * creates or updates the streams, creates the service's schema and runs its migrations. A
+ * deployment runs it once per release (the Kubernetes provisioning Job, `main.js provision`)
+ * so that replicas starting side by side find everything in place. Returns what it provisioned.
+ */
+export async function provisionService(definition: ServiceDefinition, env: Env = process.env): Promise<string> {
+  const natsConfig = loadNatsConfig(env);
+  const databaseConfig = loadDatabaseConfig(env);
+  const topology = new Topology({
+    ...(natsConfig.namespace !== undefined ? { namespace: natsConfig.namespace } : {}),
+    replicas: natsConfig.streamReplicas,
+  });
+  const connection = await connectNats(natsConfig, `lnfleet-${definition.name}-provision`);
+  try {
+    const streams = Object.values(topology.streams());
+    await ensureStreams(await jetstreamManager(connection), streams);
+    const dataSource = await openDatabase(databaseConfig, { schema: definition.name.replaceAll('-', '_'), ...definition.database });
+    const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+    await dataSource.destroy();
+    return `${definition.name} provisioned: streams ${streams.map((s) => `${s.name} (replicas ${s.replicas})`).join(', ')}; PostgreSQL schema ${schema} migrated`;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * runService is a service's main(): start, report, and stop cleanly on SIGINT/SIGTERM. With the
+ * argument `provision` (`node main.js provision`) it only provisions (provisionService) and exits.
+ */
+export async function runService(definition: ServiceDefinition, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (argv[0] === 'provision') {
+    try {
+      process.stdout.write(`${await provisionService(definition)}\n`);
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`${definition.name} failed to provision: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`${definition.name}: unknown argument ${argv.join(' ')} (none starts the service; \`provision\` provisions streams and schema, then exits)\n`);
+    process.exit(2);
+  }
   let service: RunningService;
   try {
     service = await bootstrapService(definition);

@@ -1,6 +1,6 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
 import type { Env } from '@lnfleet/config';
-import { ServiceContext, type ServiceDefinition } from '@lnfleet/service-kit';
+import { ServiceContext, ServiceHealthController, type ServiceDefinition } from '@lnfleet/service-kit';
 import { PolicyController } from './api/policy.controller.js';
 import { AUTOPILOT_CLOCK, AUTOPILOT_CONFIG, AUTOPILOT_HOOKS, AutopilotEngine, GRAPH_SOURCE, type EngineHooks } from './decisions/autopilot-engine.js';
 import { systemClock, type Clock } from './decisions/clock.js';
@@ -69,7 +69,7 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
   ];
 
   /** AutopilotModule holds the autopilot's handlers, API and engine. */
-  @Module({ controllers: [AutopilotEventsController, PolicyController], providers })
+  @Module({ controllers: [AutopilotEventsController, PolicyController, ServiceHealthController], providers })
   class AutopilotModule {}
 
   return {

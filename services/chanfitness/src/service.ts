@@ -1,5 +1,5 @@
 import { Module, type Type } from '@nestjs/common';
-import { ServiceContext, type ServiceDefinition } from '@lnfleet/service-kit';
+import { ServiceContext, ServiceHealthController, type ServiceDefinition } from '@lnfleet/service-kit';
 import { FitnessQueries } from './api/fitness-queries.js';
 import { FitnessHttpController } from './api/http.controller.js';
 import { QueryResponder } from './api/query-responder.js';
@@ -24,7 +24,7 @@ export interface ChanfitnessOptions {
  */
 export function chanfitnessModule(options: ChanfitnessOptions = {}): Type {
   @Module({
-    controllers: [FitnessEventHandlers, FitnessHttpController],
+    controllers: [FitnessEventHandlers, FitnessHttpController, ServiceHealthController],
     providers: [
       { provide: CHANFITNESS_CONFIG, useFactory: (context: ServiceContext) => loadChanfitnessConfig(context.env), inject: [ServiceContext] },
       { provide: Clock, useValue: options.clock ?? new SystemClock() },

@@ -1,0 +1,4 @@
+import { DatabaseEnv, envVariableNames, NatsEnv } from '@lnfleet/config';
+
+/** backupEnvVariables is every environment variable the backup service reads (k8s/ and deploy/ are checked against it). */
+export const backupEnvVariables: readonly string[] = envVariableNames(NatsEnv, DatabaseEnv);
