@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule, type INestApplication, type INestMicroservice, type LogLevel, type Type } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestApplication, type INestMicroservice, type LoggerService, type LogLevel, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -75,7 +75,8 @@ export interface RunningService {
 export async function bootstrapService(
   definition: ServiceDefinition,
   env: Env = process.env,
-  options: { readonly logger?: false | LogLevel[] } = {},
+  /** logger: false silences the service, levels pick what the console shows, a LoggerService receives everything (tests read it). */
+  options: { readonly logger?: false | LogLevel[] | LoggerService } = {},
 ): Promise<RunningService> {
   const natsConfig = loadNatsConfig(env);
   const databaseConfig = loadDatabaseConfig(env);
