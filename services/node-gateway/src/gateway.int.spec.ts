@@ -303,15 +303,20 @@ describe('node-gateway configured from the environment', () => {
     await expect(bootstrapService(nodeGatewayDefinition(), env({ nodes: [{ id: 'x', kind: 'lnd', socket: 'h:1', certPath: '/c' }] }), { logger: false })).rejects.toThrow(/nodes\[0\]\.macaroonPath/);
   });
 
-  it('validates an lnd node and says clearly that lnd is not implemented yet, without showing its credentials', async () => {
+  it('fails at start naming the field of an lnd node whose certificate or macaroon file is not one, without showing either', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'gwlnd-'));
-    writeFileSync(join(dir, 'tls.cert'), 'CERT');
+    writeFileSync(join(dir, 'tls.cert'), 'CERT-SECRET');
     writeFileSync(join(dir, 'admin.macaroon'), 'MACAROON-SECRET');
-    const attempt = bootstrapService(nodeGatewayDefinition(), env({ nodes: [{ id: 'alice', kind: 'lnd', socket: '10.0.0.5:10009', certPath: join(dir, 'tls.cert'), macaroonPath: join(dir, 'admin.macaroon') }] }), { logger: false });
-    await expect(attempt).rejects.toThrow(/node "alice" \(nodes\[0\]\) is of kind "lnd", which is not implemented yet/);
-    await expect(attempt).rejects.not.toThrow(/MACAROON-SECRET|admin\.macaroon/);
+    const node = { id: 'alice', kind: 'lnd', socket: '10.0.0.5:10009', certPath: join(dir, 'tls.cert'), macaroonPath: join(dir, 'admin.macaroon') };
+    const badCert = bootstrapService(nodeGatewayDefinition(), env({ nodes: [node] }), { logger: false });
+    await expect(badCert).rejects.toThrow(/nodes\[0\]\.certPath: must be a PEM certificate \(lnd's tls\.cert\) for node "alice"/);
+    await expect(badCert).rejects.not.toThrow(/CERT-SECRET|tls\.cert"|gwlnd-/);
+    writeFileSync(join(dir, 'tls.cert'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const badMacaroon = bootstrapService(nodeGatewayDefinition(), env({ nodes: [node] }), { logger: false });
+    await expect(badMacaroon).rejects.toThrow(/nodes\[0\]\.macaroonPath: must be a macaroon file/);
+    await expect(badMacaroon).rejects.not.toThrow(/MACAROON-SECRET|gwlnd-/);
   });
 });

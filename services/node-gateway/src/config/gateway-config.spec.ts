@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@lnfleet/config';
-import { checkNodeFiles, loadGatewayConfig, loadShardConfig, parseGatewayConfig, simIndexOf } from './gateway-config.js';
+import { checkNodeFiles, loadGatewayConfig, loadShardConfig, parseGatewayConfig, readLndFiles, simIndexOf, type LndNodeConfig } from './gateway-config.js';
 
 const lnd = { id: 'alice', kind: 'lnd', socket: '10.0.0.5:10009', certPath: '/s/tls.cert', macaroonPath: '/s/admin.macaroon' };
 
@@ -65,6 +65,23 @@ describe('gateway configuration', () => {
     expect(() => { checkNodeFiles(config, (p) => p.endsWith('tls.cert')); }).toThrow(/nodes\[0\]\.macaroonPath: no file for node "alice"/);
     expect(() => { checkNodeFiles(config, () => false); }).not.toThrow(/\/s\//);
     expect(() => { checkNodeFiles(config, () => true); }).not.toThrow();
+  });
+
+  it('reads an lnd node\'s certificate and macaroon (binary or hex), naming the field of a bad one and never its content', () => {
+    const node = parseGatewayConfig(JSON.stringify({ nodes: [lnd] }), 'test').nodes[0] as LndNodeConfig;
+    const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBxzCCAW2gAwIBAgIQ\n-----END CERTIFICATE-----\n');
+    const macaroon = Buffer.from('0201036c6e6402f801030a10a1b2c3d4e5f60718293a4b5c6d7e8f9012000604', 'hex');
+    const files = (cert: Buffer | Error, mac: Buffer | Error) => (path: string): Buffer => {
+      const content = path === node.certPath ? cert : mac;
+      if (content instanceof Error) throw content;
+      return content;
+    };
+    expect(readLndFiles(node, 0, files(pem, macaroon))).toEqual({ cert: pem, macaroon });
+    expect(readLndFiles(node, 0, files(pem, Buffer.from(`${macaroon.toString('hex')}\n`))).macaroon).toEqual(macaroon);
+    expect(() => readLndFiles(node, 3, files(Buffer.from('hunter2'), macaroon))).toThrow(/^invalid configuration: nodes\[3\]\.certPath: must be a PEM certificate \(lnd's tls\.cert\) for node "alice"$/);
+    expect(() => readLndFiles(node, 0, files(pem, Buffer.from('hunter2')))).toThrow(/^invalid configuration: nodes\[0\]\.macaroonPath: must be a macaroon file \(binary or hex\) for node "alice"; it holds 7 byte\(s\)$/);
+    const denied = Object.assign(new Error(`EACCES: permission denied, open '${node.macaroonPath}'`), { code: 'EACCES' });
+    expect(() => readLndFiles(node, 0, files(pem, denied))).toThrow(/^invalid configuration: nodes\[0\]\.macaroonPath: cannot read the file of node "alice" \(EACCES\)$/);
   });
 
   it('reads the replica count and index, defaulting the index to the StatefulSet ordinal', () => {

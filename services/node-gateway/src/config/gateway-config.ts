@@ -30,6 +30,8 @@ const LndNodeConfig = z.strictObject({
   socket: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[1-9][0-9]{0,4}$/, 'must be "host:port" of the lnd gRPC interface'),
   certPath: z.string().min(1, 'must be the path of lnd\'s tls.cert'),
   macaroonPath: z.string().min(1, 'must be the path of a macaroon file'),
+  /** balancePollMs is how often the wallet and channel balances are polled (lnd has no balance stream). Default 30 s. */
+  balancePollMs: z.int().positive().optional(),
 });
 
 /** SimNodeConfig is a node of the in-process simulated fleet. */
@@ -179,6 +181,39 @@ export function checkNodeFiles(config: GatewayConfig, exists: (path: string) => 
     if (!exists(node.certPath)) throw new ConfigError(`nodes[${i}].certPath`, `no file for node "${node.id}"`);
     if (!exists(node.macaroonPath)) throw new ConfigError(`nodes[${i}].macaroonPath`, `no file for node "${node.id}"`);
   });
+}
+
+/** LndFiles are an lnd node's credentials as read from its files. */
+export interface LndFiles {
+  /** cert is the PEM certificate. */
+  readonly cert: Buffer;
+  /** macaroon is the macaroon's bytes (lnd writes macaroon files in binary). */
+  readonly macaroon: Buffer;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
+
+/**
+ * readLndFiles reads an lnd node's certificate and macaroon, failing with a ConfigError that names
+ * the field (`nodes[i].certPath`) and never the content or the path. `index` is the entry's
+ * position in `nodes`.
+ */
+export function readLndFiles(node: LndNodeConfig, index: number, read: (path: string) => Buffer = readFileSync): LndFiles {
+  const readField = (field: 'certPath' | 'macaroonPath'): Buffer => {
+    try {
+      return read(node[field]);
+    } catch (cause) {
+      throw new ConfigError(`nodes[${index}].${field}`, `cannot read the file of node "${node.id}" (${(cause as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const cert = readField('certPath');
+  if (!PEM_CERTIFICATE.test(cert.toString('latin1'))) throw new ConfigError(`nodes[${index}].certPath`, `must be a PEM certificate (lnd's tls.cert) for node "${node.id}"`);
+  const macaroon = readField('macaroonPath');
+  // lnd writes macaroons in binary; a hex-encoded copy is accepted too, as lncli and lndconnect produce them.
+  const text = macaroon.toString('latin1').trim();
+  const bytes = /^([0-9a-fA-F]{2})+$/.test(text) ? Buffer.from(text, 'hex') : macaroon;
+  if (bytes.length < 32) throw new ConfigError(`nodes[${index}].macaroonPath`, `must be a macaroon file (binary or hex) for node "${node.id}"; it holds ${bytes.length} byte(s)`);
+  return { cert, macaroon: bytes };
 }
 
 /** simIndexOf is the fleet index a sim entry uses: its simIndex, or its position among sim entries. */

@@ -163,4 +163,6 @@ export interface LightningNode {
   openChannel(request: OpenChannelRequest): Promise<OpenChannelResult>;
   /** describeGraph is lnd's DescribeGraph (public channels only). */
   describeGraph(): Promise<DescribedGraph>;
+  /** close releases the connection (lnd's gRPC channel) when the gateway stops; the node is not used afterwards. */
+  close?(): void;
 }

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { KnownMessage } from '@lnfleet/contracts';
 import type { RedeliveryPolicy } from '@lnfleet/messaging';
 import { ServiceContext } from '@lnfleet/service-kit';
-import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, loadShardConfig, simIndexOf, type GatewayConfig, type ShardConfig } from '../config/gateway-config.js';
+import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, loadShardConfig, readLndFiles, simIndexOf, type GatewayConfig, type ShardConfig } from '../config/gateway-config.js';
 import { replicaOf } from '../gateway/sharding.js';
 import { DEFAULT_CHANNEL_SIZE_BOUNDS, type ChannelSizeBounds } from '../gateway/open-channel.js';
+import { LndNode } from '../lnd/lnd-node.js';
 import type { LightningNode } from '../node/lightning-node.js';
 import { driveInRealtime, type RealtimeDriver } from '../simnet/realtime-driver.js';
 import { loadGraphFile, SimGraph } from '../simnet/sim-graph.js';
@@ -38,11 +39,6 @@ export interface NodeGatewayOptions {
   readonly commandRedelivery?: Partial<RedeliveryPolicy>;
   /** graphIntervalMs overrides NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */
   readonly graphIntervalMs?: number;
-}
-
-/** NodeNotImplementedError says a configured node kind has no adapter in this version. */
-export class NodeKindNotImplementedError extends Error {
-  override readonly name = 'NodeKindNotImplementedError';
 }
 
 /** NodeHealth is one node's connection state, for the health endpoint. */
@@ -87,14 +83,8 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
     } else {
       const config = loadGatewayConfig(this.context.env);
       checkNodeFiles(config);
-      const lnd = config.nodes.findIndex((node) => node.kind === 'lnd');
-      if (lnd >= 0) {
-        throw new NodeKindNotImplementedError(
-          `node "${config.nodes[lnd]?.id ?? ''}" (nodes[${lnd}]) is of kind "lnd", which is not implemented yet in node-gateway; only "sim" nodes can be served for now`,
-        );
-      }
       if (config.channelSize !== undefined) this.bounds = config.channelSize;
-      nodes = await this.simulatedNodes(config);
+      nodes = [...this.lndNodes(config), ...(await this.simulatedNodes(config))];
     }
     if (this.options.channelSize !== undefined) this.bounds = this.options.channelSize;
     if (this.options.now !== undefined) this.clock = this.options.now;
@@ -136,6 +126,7 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
     this.driver?.stop();
     await this.graphPublisher?.stop();
     await Promise.all(this.sessions.map((session) => session.stop()));
+    for (const session of this.sessions) session.node.close?.();
   }
 
   /** shard says how many replicas share the fleet and which one this is. */
@@ -174,6 +165,21 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
   /** session returns the session of a configured node id (tests, tools). */
   session(configId: string): NodeSession | undefined {
     return this.sessions.find((s) => s.configId === configId);
+  }
+
+  /**
+   * lndNodes builds an LndNode for each lnd entry this replica serves, reading its certificate and
+   * macaroon now so that a bad file fails the start naming the field.
+   */
+  private lndNodes(config: GatewayConfig): ManagedNode[] {
+    const { replicas, index } = this.shardConfig;
+    return config.nodes.flatMap((entry, i) => {
+      if (entry.kind !== 'lnd') return [];
+      const files = readLndFiles(entry, i);
+      if (replicas > 1 && replicaOf(entry.id, replicas) !== index) return [];
+      const options = { id: entry.id, ...(entry.balancePollMs !== undefined ? { balancePollMs: entry.balancePollMs } : {}) };
+      return [{ id: entry.id, node: new LndNode({ socket: entry.socket, cert: files.cert, macaroon: files.macaroon }, options) }];
+    });
   }
 
   private async simulatedNodes(config: GatewayConfig): Promise<ManagedNode[]> {
