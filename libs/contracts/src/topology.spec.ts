@@ -126,6 +126,9 @@ describe('Topology', () => {
     it('keeps one node’s event filter away from another node’s events', () => {
       expect(subjectMatches(topology.nodeEvents(NODE_ID), topology.nodeEventSubject(NODE_ID, 'PeerOnline'))).toBe(true);
       expect(subjectMatches(topology.nodeEvents(NODE_ID), topology.nodeEventSubject(OTHER_PEER, 'PeerOnline'))).toBe(false);
+      expect(subjectMatches(topology.derivedAbout(NODE_ID), topology.derivedSubject('autopilot', NODE_ID, 'AutopilotDecision'))).toBe(true);
+      expect(subjectMatches(topology.derivedAbout(NODE_ID), topology.derivedSubject('chanfitness', NODE_ID, 'PeerFitnessChanged'))).toBe(true);
+      expect(subjectMatches(topology.derivedAbout(NODE_ID), topology.derivedSubject('autopilot', OTHER_PEER, 'AutopilotDecision'))).toBe(false);
     });
 
     it.each(Catalogue.filter((definition) => definition.derivedBy === undefined).map((definition) => [definition.type, definition.kind] as const))(

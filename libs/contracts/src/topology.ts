@@ -136,6 +136,11 @@ export class Topology {
     return `${this.subjectRoot}.drv.${service}.>`;
   }
 
+  /** derivedAbout filters everything any service derived about one node (decisions, fitness, backups). */
+  derivedAbout(nodeId: string): string {
+    return `${this.subjectRoot}.drv.*.${nodeToken(nodeId)}.*`;
+  }
+
   /**
    * graphSnapshotBucket is the JetStream object store bucket (stream `OBJ_<bucket>`) holding the
    * public graph snapshots named by GraphSnapshotPublished events.
