@@ -17,12 +17,14 @@ const swcTransform = [
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/services'],
+  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/tools'],
   testMatch: ['**/src/**/*.spec.ts'],
   transform: { '^.+\\.ts$': swcTransform },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@lnfleet/(config|contracts|messaging|service-kit|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@lnfleet/(autopilot|chanfitness)/projection$': '<rootDir>/services/$1/src/projection-api.ts',
+    '^@lnfleet/cli$': '<rootDir>/tools/lnfleet-cli/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],

@@ -1,0 +1,191 @@
+/**
+ * What `lnfleet replay` knows about each service: which streams its projection is folded from,
+ * which durable consumers the live service reads them with, its tables (entities, migrations), and
+ * a sink that folds messages into a fresh schema with the service's own code. The CLI owns the
+ * fresh schema alone until the switch-over, so sinks keep state in memory and write in bulk.
+ */
+import type { DataSource, DataSourceOptions } from 'typeorm';
+import type { Env } from '@lnfleet/config';
+import type { Topology } from '@lnfleet/contracts';
+import {
+  AUTOPILOT_MIGRATIONS,
+  durablePrefix,
+  evolve,
+  initialProjection,
+  PROJECTED_TYPES,
+  PROJECTION_ENTITIES,
+  saveProjection,
+  type NodeProjection,
+  type ProjectedMessage,
+} from '@lnfleet/autopilot/projection';
+import {
+  CHANFITNESS_MIGRATIONS,
+  FitnessEventStore,
+  FitnessProjection,
+  fenceVersionsSql,
+  isFitnessEvent,
+  loadChanfitnessConfig,
+  normalizeReasons,
+  statusKey,
+  type SavedStatus,
+} from '@lnfleet/chanfitness/projection';
+import type { ReadMessage, SourceSpec } from '../stream-reader.js';
+
+/** ReplayService names the services whose projection `lnfleet replay` rebuilds. */
+export type ReplayService = 'autopilot' | 'chanfitness';
+
+/** LiveConsumer is a durable consumer the live service reads a stream with. */
+export interface LiveConsumer {
+  readonly stream: string;
+  readonly durable: string;
+}
+
+/** ReplaySink folds read messages into the fresh schema. */
+export interface ReplaySink {
+  /** apply folds a batch (one source's messages in stream order) and returns how many it folded. */
+  apply(batch: readonly ReadMessage[]): Promise<number>;
+  /** flush makes everything applied so far durable in the schema. */
+  flush(): Promise<void>;
+}
+
+/** ReplayTarget describes one service to the replay. */
+export interface ReplayTarget {
+  readonly service: ReplayService;
+  readonly entities: NonNullable<DataSourceOptions['entities']>;
+  readonly migrations: NonNullable<DataSourceOptions['migrations']>;
+  /** sources are the filtered streams the projection is folded from (one filter each, NATS 2.9). */
+  sources(topology: Topology): SourceSpec[];
+  /** liveConsumers are the durables of the live service, whose lag is checked before switching. */
+  liveConsumers(topology: Topology, env: Env): LiveConsumer[];
+  createSink(dataSource: DataSource): ReplaySink;
+  /**
+   * switchStatements run in the switch-over transaction, after the live tables are locked and
+   * before the schemas are renamed (e.g. to invalidate what live replicas cache).
+   */
+  switchStatements(newSchema: string, liveSchema: string): string[];
+}
+
+const AUTOPILOT_TYPES = new Set<string>(PROJECTED_TYPES);
+
+/**
+ * AutopilotSink folds with the autopilot's `evolve` and writes with its `saveProjection` (only the
+ * rows that changed since the last flush), exactly as the service's fold does, without the
+ * per-event transaction and advisory lock a shared schema needs.
+ */
+class AutopilotSink implements ReplaySink {
+  private readonly nodes = new Map<string, { saved: NodeProjection; current: NodeProjection }>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  apply(batch: readonly ReadMessage[]): Promise<number> {
+    let folded = 0;
+    for (const read of batch) {
+      const message = read.message;
+      if (message === undefined || !AUTOPILOT_TYPES.has(message.type)) continue;
+      let node = this.nodes.get(message.nodeId);
+      if (node === undefined) {
+        // The schema is new and ours alone: a node not met yet has nothing stored.
+        const empty = initialProjection(message.nodeId);
+        node = { saved: empty, current: empty };
+        this.nodes.set(message.nodeId, node);
+      }
+      node.current = evolve(node.current, { message: message as ProjectedMessage, sequence: read.sequence });
+      folded++;
+    }
+    return Promise.resolve(folded);
+  }
+
+  async flush(): Promise<void> {
+    const dirty = [...this.nodes.values()].filter((node) => node.current !== node.saved);
+    if (dirty.length === 0) return;
+    await this.dataSource.transaction(async (manager) => {
+      for (const node of dirty) await saveProjection(manager, node.saved, node.current);
+    });
+    for (const node of dirty) node.saved = node.current;
+  }
+}
+
+/**
+ * ChanfitnessSink stores fitness events through chanfitness's own FitnessProjection (group
+ * commit, log order, de-duplication) with no listener: a rebuild publishes nothing. The verdicts
+ * the live service published (PeerFitnessChanged on the derived stream) are recorded as it
+ * records them, so the rebuilt schema knows what was already said and the live service does not
+ * say it again after the switch.
+ */
+class ChanfitnessSink implements ReplaySink {
+  private readonly store: FitnessEventStore;
+  private readonly projection: FitnessProjection;
+
+  constructor(dataSource: DataSource) {
+    this.store = new FitnessEventStore(dataSource);
+    this.projection = new FitnessProjection(this.store, { batchSize: 512, batchesInFlight: 4, cacheNodes: 100_000 });
+  }
+
+  async apply(batch: readonly ReadMessage[]): Promise<number> {
+    const writes: Promise<void>[] = [];
+    // One row per peer per statement (an upsert cannot touch a row twice): the newest verdict wins, as in the service.
+    const statuses = new Map<string, SavedStatus>();
+    for (const read of batch) {
+      const message = read.message;
+      if (message === undefined) continue;
+      if (isFitnessEvent(message)) writes.push(this.projection.record(message, read.sequence));
+      else if (message.type === 'PeerFitnessChanged') {
+        const key = statusKey(message.nodeId, message.data.peer);
+        const evaluatedMs = Date.parse(message.occurredAt);
+        const seen = statuses.get(key);
+        if (seen === undefined || seen.status.evaluatedMs <= evaluatedMs) {
+          statuses.set(key, {
+            nodeId: message.nodeId,
+            peer: message.data.peer,
+            status: { reasons: normalizeReasons(message.data.reasons), evaluatedMs },
+            messageId: message.id,
+          });
+        }
+      }
+    }
+    // Awaited per batch, so a failed write is reported here rather than as an unhandled rejection.
+    await Promise.all([...writes, this.store.saveStatuses([...statuses.values()])]);
+    return writes.length + statuses.size;
+  }
+
+  flush(): Promise<void> {
+    // Every write of a batch is durable once apply() returned.
+    return Promise.resolve();
+  }
+}
+
+/** REPLAY_TARGETS holds the services `lnfleet replay` can rebuild. */
+export const REPLAY_TARGETS: Readonly<Record<ReplayService, ReplayTarget>> = {
+  autopilot: {
+    service: 'autopilot',
+    entities: PROJECTION_ENTITIES,
+    migrations: AUTOPILOT_MIGRATIONS,
+    sources: (topology) => [
+      { stream: topology.streamName('events'), filterSubject: topology.allNodeEvents() },
+      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('autopilot') },
+      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('chanfitness') },
+    ],
+    liveConsumers: (topology, env) => {
+      const prefix = durablePrefix(env);
+      return [
+        { stream: topology.streamName('events'), durable: `${prefix}-events` },
+        { stream: topology.streamName('derived'), durable: `${prefix}-derived` },
+        { stream: topology.streamName('derived'), durable: `${prefix}-fitness` },
+      ];
+    },
+    createSink: (dataSource) => new AutopilotSink(dataSource),
+    switchStatements: () => [],
+  },
+  chanfitness: {
+    service: 'chanfitness',
+    entities: [],
+    migrations: CHANFITNESS_MIGRATIONS,
+    sources: (topology) => [
+      { stream: topology.streamName('events'), filterSubject: topology.allNodeEvents() },
+      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('chanfitness') },
+    ],
+    liveConsumers: (topology, env) => [{ stream: topology.streamName('events'), durable: loadChanfitnessConfig(env).consumer }],
+    createSink: (dataSource) => new ChanfitnessSink(dataSource),
+    switchStatements: (newSchema, liveSchema) => [fenceVersionsSql(newSchema, liveSchema)],
+  },
+};
