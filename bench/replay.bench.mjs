@@ -11,7 +11,10 @@
 // 2. a deterministic fleet history (bench/lib/fleet-history.mjs: 1,000 nodes × ~50 channels,
 //    flaps, payments, channel churn, backups, snapshots; every event built by the contracts'
 //    createMessage) is published into a fresh namespace;
-// 3. each service rebuilds its projection the way its README says a replay is done: the built
+// 3. when the `lnfleet` CLI is built (tools/lnfleet-cli), `lnfleet replay <service> --no-switch`
+//    for each service it replays, through the CLI's measureReplay (same readers, sink and fold
+//    code as the command) in a child process: events read / time from first read to caught up;
+// 4. each service rebuilds its projection the way its README says a replay is done: the built
 //    service (`node services/<name>/dist/main.js`) started with a fresh DATABASE_SCHEMA and a new
 //    durable consumer (autopilot: AUTOPILOT_MODE=replay and AUTOPILOT_DURABLE_PREFIX; chanfitness:
 //    CHANFITNESS_CONSUMER, with its deployed --max-semi-space-size=64; backup: BACKUP_CONSUMER and
@@ -20,7 +23,9 @@
 //    event (num_pending 0, nothing awaiting ack); start-up (schema, graph) is printed apart.
 //    Peak RSS is the child's VmHWM; CPU is the child's user+system time per event.
 // Target (issue 7): ≥ 30,000 events/s replayed per service on at least 1,000,000 events.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -28,12 +33,13 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Topology } from '@lnfleet/contracts';
 import { ensureStreams, JetStreamPublisher } from '@lnfleet/messaging';
-import { benchNamespace, cleanUp, DATABASE_URL, hasService, NATS_URL, publishAll, startService, watchDrain } from './lib/fleet-bench.mjs';
+import { benchNamespace, cleanUp, DATABASE_URL, hasService, NATS_URL, publishAll, root, startService, watchDrain } from './lib/fleet-bench.mjs';
 import { countByType, fleetHistory } from './lib/fleet-history.mjs';
 import { measureRawJetStream } from './lib/jetstream-raw.mjs';
 import { formatRate, median, perSecond, rssMiB } from './lib/stats.mjs';
 
 const TARGET = 30_000;
+const CLI_INDEX = join(root, 'tools/lnfleet-cli/dist/index.js');
 const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_REPLAY_ROUNDS ?? 1);
 const MAX_S = Number(process.env.BENCH_REPLAY_MAX_S ?? 240);
@@ -89,47 +95,76 @@ try {
   );
   console.log(`  mix: ${[...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / EVENTS).toFixed(1)}%`).join(', ')}`);
 
-  const results = {};
+  /** throughService: the built service, a fresh schema and a new durable, drained from the start. */
+  const throughService = async (name, round) => {
+    const setup = SERVICES[name](round, scratch);
+    const schema = `${namespace}_${name}_${round}`;
+    schemas.push(schema);
+    const spawnedAt = performance.now();
+    running = await startService(name, { NATS_URL, DATABASE_URL, LNFLEET_NAMESPACE: namespace, DATABASE_SCHEMA: schema, ...setup.env }, { flags: setup.flags });
+    let cpuAtFirstAck;
+    const drained = await watchDrain(jsm, stream, setup.durable, lastSeq, running, {
+      maxMs: MAX_S * 1000,
+      onProgress: (state) => {
+        if (cpuAtFirstAck === undefined && state.acked > 0) cpuAtFirstAck = running.stats().cpuMs;
+      },
+    });
+    const stats = running.stats();
+    const status = await running.status();
+    await running.stop();
+    running = undefined;
+    const seconds = (drained.doneAt - drained.firstAckAt) / 1000;
+    // The ack floor is the stream sequence up to which every event was handled (the stream starts at 1).
+    const done = drained.complete ? EVENTS : drained.acked;
+    if (status !== undefined) console.log(`  /status: ${JSON.stringify(status).slice(0, 400)}`);
+    return {
+      done,
+      seconds,
+      complete: drained.complete,
+      startup: `start-up ${((drained.firstAckAt - spawnedAt) / 1000).toFixed(1)} s; `,
+      cpuUsPerEvent: ((stats.cpuMs - (cpuAtFirstAck ?? 0)) * 1000) / done,
+      peakRssMiB: stats.peakRssMiB,
+    };
+  };
+
+  /** throughCli: `lnfleet replay <name> --no-switch` as the CLI's measureReplay runs it, in a child process. */
+  const throughCli = async (name) => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/cli-replay-child.mjs', import.meta.url)), CLI_INDEX, name], {
+      env: { ...process.env, NATS_URL, DATABASE_URL, LNFLEET_NAMESPACE: namespace },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    const code = await new Promise((done) => child.once('exit', done));
+    if (code !== 0) throw new Error(`lnfleet replay ${name} failed:\n${stderr}`);
+    const speed = JSON.parse(stdout.trim().split('\n').at(-1));
+    // The CLI also reads the autopilot's derived sources; its count covers every message it read.
+    return { done: speed.events, seconds: speed.seconds, complete: true, startup: '', cpuUsPerEvent: (speed.cpuMs * 1000) / speed.events, peakRssMiB: speed.peakRssMiB };
+  };
+
+  const cliServices = await cliReplayServices();
+  const plans = [];
   for (const name of services) {
-    results[name] = [];
+    if (cliServices.includes(name)) plans.push({ label: `${name} (lnfleet replay)`, run: (round) => throughCli(name, round) });
+    plans.push({ label: `${name} (service, new durable)`, run: (round) => throughService(name, round) });
+  }
+  if (cliServices.length === 0) console.log('lnfleet replay: skipped (tools/lnfleet-cli is not built)');
+
+  const results = {};
+  for (const plan of plans) {
+    results[plan.label] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const setup = SERVICES[name](round, scratch);
-      const schema = `${namespace}_${name}_${round}`;
-      schemas.push(schema);
-      const spawnedAt = performance.now();
-      running = await startService(name, { NATS_URL, DATABASE_URL, LNFLEET_NAMESPACE: namespace, DATABASE_SCHEMA: schema, ...setup.env }, { flags: setup.flags });
-      let cpuAtFirstAck;
-      const drained = await watchDrain(jsm, stream, setup.durable, lastSeq, running, {
-        maxMs: MAX_S * 1000,
-        onProgress: (state) => {
-          if (cpuAtFirstAck === undefined && state.acked > 0) cpuAtFirstAck = running.stats().cpuMs;
-        },
-      });
-      const stats = running.stats();
-      const status = await running.status();
-      await running.stop();
-      running = undefined;
-      const seconds = (drained.doneAt - drained.firstAckAt) / 1000;
-      // The ack floor is the stream sequence every event up to which was handled (the stream starts at 1).
-      const done = drained.complete ? EVENTS : drained.acked;
-      const rate = done / seconds;
-      const result = {
-        rate,
-        seconds,
-        complete: drained.complete,
-        startupSeconds: (drained.firstAckAt - spawnedAt) / 1000,
-        cpuUsPerEvent: ((stats.cpuMs - (cpuAtFirstAck ?? 0)) * 1000) / done,
-        peakRssMiB: stats.peakRssMiB,
-        deadLetters: await deadLetters(jsm, topology),
-        status,
-      };
-      results[name].push(result);
+      const result = await plan.run(round);
+      result.rate = result.done / result.seconds;
+      result.deadLetters = await deadLetters(jsm, topology);
+      results[plan.label].push(result);
       console.log(
-        `${name} replay ${round}/${ROUNDS}: ${done.toLocaleString('en-US')} ${drained.complete ? '' : `of ${EVENTS.toLocaleString('en-US')} (PARTIAL: stopped after ${MAX_S} s) `}events in ${seconds.toFixed(1)} s = ${formatRate(rate)} ` +
-          `(${(rate / raw.consumePerSecond).toFixed(2)}× raw consume); start-up ${result.startupSeconds.toFixed(1)} s; ` +
+        `${plan.label} ${round}/${ROUNDS}: ${result.done.toLocaleString('en-US')} ${result.complete ? '' : `of ${EVENTS.toLocaleString('en-US')} (PARTIAL: stopped after ${MAX_S} s) `}` +
+          `events in ${result.seconds.toFixed(1)} s = ${formatRate(result.rate)} (${(result.rate / raw.consumePerSecond).toFixed(2)}× raw consume); ${result.startup}` +
           `CPU ${result.cpuUsPerEvent.toFixed(0)} µs/event; peak RSS ${result.peakRssMiB} MiB; dead letters ${result.deadLetters}`,
       );
-      if (status !== undefined) console.log(`  /status: ${JSON.stringify(status).slice(0, 400)}`);
       if (result.deadLetters > 0) process.exitCode = 1;
     }
   }
@@ -138,7 +173,7 @@ try {
   for (const [name, runs] of Object.entries(results)) {
     const rate = median(runs.map((run) => run.rate));
     console.log(
-      `  ${name.padEnd(12)} ${formatRate(rate).padStart(10)}${runs.every((run) => run.complete) ? '' : ' (partial)'}  ${(rate / raw.consumePerSecond).toFixed(2)}× raw consume  ` +
+      `  ${name.padEnd(32)} ${formatRate(rate).padStart(10)}${runs.every((run) => run.complete) ? '' : ' (partial)'}  ${(rate / raw.consumePerSecond).toFixed(2)}× raw consume  ` +
         `peak RSS ${median(runs.map((run) => run.peakRssMiB))} MiB  target ≥ ${TARGET.toLocaleString('en-US')}/s: ${rate >= TARGET ? 'met' : 'NOT met'}`,
     );
   }
@@ -148,6 +183,13 @@ try {
   await cleanUp(jsm, topology, schemas).catch((error) => console.error(`clean-up failed: ${error.message}`));
   await nc.close();
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/** cliReplayServices lists the services the built `lnfleet` CLI can replay (none when it is not built). */
+async function cliReplayServices() {
+  if (!existsSync(CLI_INDEX)) return [];
+  const cli = await import(pathToFileURL(CLI_INDEX).href);
+  return typeof cli.measureReplay === 'function' && Array.isArray(cli.REPLAY_SERVICES) ? cli.REPLAY_SERVICES : [];
 }
 
 /** deadLetters counts messages in the namespace's dead-letter stream (a valid history makes none). */
