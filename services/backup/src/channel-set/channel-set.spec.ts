@@ -7,8 +7,10 @@ import {
   isChannelSetEvent,
   phaseOf,
   snapshotOf,
+  unlistedBySnapshot,
   type ChannelPhase,
   type ChannelSet,
+  type ChannelRecord,
   type ChannelSetEvent,
   type EvolveResult,
 } from './channel-set.js';
@@ -44,6 +46,12 @@ function given(steps: readonly Step[], start: ChannelSet = initialChannelSet(NOD
 function phase(state: ChannelSet, point: string): ChannelPhase | undefined {
   const record = state.records.get(point);
   return record === undefined ? undefined : phaseOf(record);
+}
+
+function record(state: ChannelSet, point: string): ChannelRecord {
+  const found = state.records.get(point);
+  if (found === undefined) throw new Error(`no record of ${point}`);
+  return found;
 }
 
 function backedUp(state: ChannelSet): string[] {
@@ -295,7 +303,7 @@ describe('channel set: snapshots', () => {
     expect(snapshotOf(state).channels[0]?.peerAddresses).toEqual(['peer.example.com:9735']);
   });
 
-  it('adds channels we missed and removes ones closed while we were away', () => {
+  it('adds channels we missed and keeps the ones it no longer lists until their close arrives', () => {
     const start = given([
       [opened(A), 1],
       [pending(B), 2],
@@ -303,31 +311,35 @@ describe('channel set: snapshots', () => {
     const { state, changed } = evolve(start, snapshot({ open: [openData(C)] }), 3);
     expect(changed).toBe(true);
     expect(channelPhases(state)).toEqual([
-      { channelPoint: A, phase: 'NOT_IN_SNAPSHOT' },
-      { channelPoint: B, phase: 'NOT_IN_SNAPSHOT' },
+      { channelPoint: A, phase: 'OPEN' },
+      { channelPoint: B, phase: 'PENDING_OPEN' },
       { channelPoint: C, phase: 'OPEN' },
     ]);
-    expect(backedUp(state)).toEqual([C]);
+    expect(backedUp(state)).toEqual([A, B, C]);
+    expect([A, B, C].map((point) => unlistedBySnapshot(record(state, point)))).toEqual([true, true, false]);
   });
 
-  it('brings back a channel missing from a snapshot when its close turns out to be a local force close', () => {
+  it('keeps an unlisted channel through its local force close, and lets it go on any other close', () => {
     const away = given([
       [opened(A, { peerAddresses: ['198.51.100.44:9735'] }), 1],
       [opened(B), 2],
       [snapshot({}), 3],
     ]).state;
-    expect(backedUp(away)).toEqual([]);
+    // An unconfirmed local force close is in neither of the snapshot's lists: the channel must stay.
+    expect(backedUp(away)).toEqual([A, B]);
 
     const forceClosed = evolve(away, closed(A, 'LOCAL_FORCE_CLOSE'), 4);
-    expect(forceClosed.changed).toBe(true);
+    expect(forceClosed.changed).toBe(false);
     const { state, changed } = evolve(forceClosed.state, closed(B, 'COOPERATIVE_CLOSE'), 5);
-    expect(changed).toBe(false);
+    expect(changed).toBe(true);
     expect(channelPhases(state)).toEqual([
       { channelPoint: A, phase: 'AWAITING_RESOLUTION' },
       { channelPoint: B, phase: 'CLOSED' },
     ]);
+    expect(unlistedBySnapshot(record(state, A))).toBe(false);
     // The details kept from before the snapshot go into the backup, not the close's partial ones.
     expect(snapshotOf(state).channels[0]).toMatchObject({ peerAddresses: ['198.51.100.44:9735'], commitmentType: 'ANCHORS' });
+    expect(backedUp(evolve(state, resolved(A), 6).state)).toEqual([]);
   });
 
   it('keeps a channel that a stale snapshot (older than its open) does not list', () => {
@@ -337,13 +349,18 @@ describe('channel set: snapshots', () => {
     expect(phase(state, A)).toBe('OPEN');
   });
 
-  it('does not add a channel from an event older than a snapshot that did not list it', () => {
+  it('adds a channel from an event older than a snapshot that did not list it, as in stream order', () => {
     const start = given([[snapshot({ open: [openData(A)] }), 10]]).state;
     const { state, changed } = evolve(start, opened(B), 7);
-    expect(changed).toBe(false);
-    expect(phase(state, B)).toBe('NOT_IN_SNAPSHOT');
-    // A newer event about it does.
-    expect(evolve(state, opened(B), 11).changed).toBe(true);
+    expect(changed).toBe(true);
+    expect(phase(state, B)).toBe('OPEN');
+    expect(unlistedBySnapshot(record(state, B))).toBe(true);
+    // Stream order (open, then the snapshot) gives the same set.
+    const inOrder = given([
+      [opened(B), 7],
+      [snapshot({ open: [openData(A)] }), 10],
+    ]).state;
+    expect(snapshotOf(inOrder)).toEqual(snapshotOf(state));
   });
 
   it('never reopens a closed channel that a snapshot still lists', () => {

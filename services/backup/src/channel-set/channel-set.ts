@@ -34,14 +34,13 @@ import {
  *
  * Snapshots. A NodeStateSnapshot lists open and pending-open channels, so it adds the ones we
  * missed and refreshes their details (a peer's new addresses make a new version). A pending or
- * open channel it does not list, and no event newer than the snapshot mentions, was closed while
- * we were away: it leaves the set (phase NOT_IN_SNAPSHOT) without being marked closed. The snapshot
- * cannot say how it closed, so if its ChannelClosed later says LOCAL_FORCE_CLOSE it comes back,
- * with the details we kept, until resolved. (The gateway publishes the events it missed before
- * the snapshot, so normally the close is already recorded and the channel never leaves.) A force
- * close whose commitment is not yet confirmed is in neither list nor closed in lnd: it is out of
- * the set from the snapshot until its ChannelClosed arrives. Closes are never undone by a snapshot: a funding
- * outpoint, once spent, stays spent, so a snapshot still listing a closed channel is stale.
+ * open channel it does not list stays in the set until its ChannelClosed (or ChannelResolved)
+ * arrives: the snapshot cannot say how the channel ended, and a local force close whose commitment
+ * is not yet confirmed is in neither of lnd's lists nor closed, while our funds depend on it. A
+ * backup holding a channel too many costs nothing; one missing a force-closed channel can cost
+ * its funds. The record keeps the newest snapshot that did not list it (`absentAt`, see
+ * `unlistedBySnapshot`) for operators. Closes are never undone by a snapshot: a funding outpoint,
+ * once spent, stays spent, so a snapshot still listing a closed channel is stale.
  */
 
 /** ChannelSetEvent is a node event the channel set reacts to. */
@@ -70,7 +69,7 @@ export function isChannelSetEvent(message: KnownMessage): message is ChannelSetE
  * ChannelPhase is where a channel stands. PENDING_OPEN, OPEN and AWAITING_RESOLUTION (a local
  * force close whose outputs are not all swept) need a backup; the others do not.
  */
-export type ChannelPhase = 'PENDING_OPEN' | 'OPEN' | 'AWAITING_RESOLUTION' | 'NOT_IN_SNAPSHOT' | 'CLOSED' | 'RESOLVED';
+export type ChannelPhase = 'PENDING_OPEN' | 'OPEN' | 'AWAITING_RESOLUTION' | 'CLOSED' | 'RESOLVED';
 
 /**
  * DetailSource says which event the recorded details came from, from least to most complete: a
@@ -181,10 +180,19 @@ export function evolve(state: ChannelSet, event: ChannelSetEvent, sequence: numb
 export function phaseOf(record: ChannelRecord): ChannelPhase {
   if (record.resolvedAt !== null) return 'RESOLVED';
   if (record.close !== null) return record.close.closeType === 'LOCAL_FORCE_CLOSE' ? 'AWAITING_RESOLUTION' : 'CLOSED';
-  if (record.presentAt !== null && (record.absentAt === null || record.presentAt > record.absentAt)) {
-    return record.seenOpen ? 'OPEN' : 'PENDING_OPEN';
-  }
-  return 'NOT_IN_SNAPSHOT';
+  // Not closed as far as we know: a snapshot that stopped listing it does not take it out (see above).
+  return record.seenOpen ? 'OPEN' : 'PENDING_OPEN';
+}
+
+/**
+ * unlistedBySnapshot reports whether a channel still in the set as pending or open was left out
+ * of a snapshot newer than every event saying it exists: probably closed while we were away, its
+ * ChannelClosed not seen yet. It stays backed up; this only flags it for operators.
+ */
+export function unlistedBySnapshot(record: ChannelRecord): boolean {
+  const phase = phaseOf(record);
+  if (phase !== 'OPEN' && phase !== 'PENDING_OPEN') return false;
+  return record.absentAt !== null && (record.presentAt === null || record.absentAt > record.presentAt);
 }
 
 /** needsBackup reports whether a phase puts a channel in the backup set. */

@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { InvalidMasterKeyError, MalformedBackupError, NodeMismatchError, WrongKeyOrTamperedError, isBackupError } from '../errors.js';
 import {
   BACKUP_HEADER_SIZE,
@@ -19,8 +19,8 @@ const master = parseMasterKey(MASTER_HEX);
 const otherMaster = parseMasterKey('ff'.repeat(32));
 const plaintext = new TextEncoder().encode('a serialized channel set stands in here');
 
-/** fixedRandom returns the same bytes 0xa0, 0xa1, ... every time: deterministic nonces for layout tests. */
-const fixedRandom = (length: number): Uint8Array => Uint8Array.from({ length }, (_, i) => 0xa0 + i);
+/** fixedNonce returns the bytes 0xa0, 0xa1, ... every time: a known nonce for layout tests. */
+const fixedNonce = (): Uint8Array => Uint8Array.from({ length: NONCE_SIZE }, (_, i) => 0xa0 + i);
 
 describe('master key', () => {
   const raw = Buffer.from(MASTER_HEX, 'hex');
@@ -89,10 +89,10 @@ describe('backup encryption', () => {
   const key = deriveNodeKey(master, NODE);
 
   it('writes header, nonce, then ciphertext and tag', () => {
-    const file = encryptBackup(plaintext, key, 7, fixedRandom);
+    const file = encryptBackup(plaintext, key, 7, fixedNonce);
     expect(file.length).toBe(BACKUP_HEADER_SIZE + NONCE_SIZE + plaintext.length + TAG_SIZE);
     expect(Buffer.from(file.subarray(0, BACKUP_HEADER_SIZE)).toString('hex')).toBe(`4c46424b01${NODE}0000000000000007`);
-    expect(file.subarray(BACKUP_HEADER_SIZE, BACKUP_HEADER_SIZE + NONCE_SIZE)).toEqual(fixedRandom(NONCE_SIZE));
+    expect(file.subarray(BACKUP_HEADER_SIZE, BACKUP_HEADER_SIZE + NONCE_SIZE)).toEqual(fixedNonce());
     expect(Buffer.from(file).includes(Buffer.from(plaintext))).toBe(false);
     expect(readBackupHeader(file)).toEqual({ formatVersion: 1, nodeId: NODE, backupVersion: 7 });
   });
@@ -103,11 +103,28 @@ describe('backup encryption', () => {
     expect(header.backupVersion).toBe(3);
   });
 
-  it('uses a fresh random nonce each time', () => {
+  it('derives the nonce from key, header and plaintext: the same backup encrypts to the same file', () => {
     const first = encryptBackup(plaintext, key, 1);
-    const second = encryptBackup(plaintext, key, 1);
-    expect(first).not.toEqual(second);
-    expect(decryptBackup(second, key).plaintext).toEqual(plaintext);
+    expect(encryptBackup(plaintext, deriveNodeKey(master, NODE), 1)).toEqual(first);
+    const nonceOf = (file: Uint8Array): Uint8Array => file.subarray(BACKUP_HEADER_SIZE, BACKUP_HEADER_SIZE + NONCE_SIZE);
+    // Another version, another plaintext, another master key: another nonce.
+    const others = [
+      encryptBackup(plaintext, key, 2),
+      encryptBackup(new TextEncoder().encode('another channel set stands in here'), key, 1),
+      encryptBackup(plaintext, deriveNodeKey(otherMaster, NODE), 1),
+    ];
+    for (const other of others) expect(Buffer.from(nonceOf(other)).equals(Buffer.from(nonceOf(first)))).toBe(false);
+    expect(decryptBackup(first, key).plaintext).toEqual(plaintext);
+  });
+
+  it('keeps the nonce key apart from the encryption key', () => {
+    // The nonce is HMAC-SHA256 under an HKDF key with its own info, not under the cipher key.
+    const header = encryptBackup(plaintext, key, 1).subarray(0, BACKUP_HEADER_SIZE);
+    const info = Buffer.concat([Buffer.from('lnfleet channel-set nonce key\0'), Buffer.from(NODE, 'hex')]);
+    const nonceKey = Buffer.from(hkdfSync('sha256', Buffer.from(MASTER_HEX, 'hex'), 'lnfleet-backup-kdf-v1', info, 32));
+    const expected = createHmac('sha256', nonceKey).update(header).update(plaintext).digest().subarray(0, NONCE_SIZE);
+    expect(Buffer.from(key.syntheticNonce(header, plaintext))).toEqual(expected);
+    expect(nonceKey.equals(Buffer.from(key.bytes()))).toBe(false);
   });
 
   it('fails with a clear error under a wrong master key', () => {

@@ -1,6 +1,6 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { randomBytes as secureRandomBytes } from '@noble/ciphers/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Pubkey } from '@lnfleet/contracts';
 import { InvalidMasterKeyError, MalformedBackupError, NodeMismatchError, WrongKeyOrTamperedError } from '../errors.js';
@@ -9,10 +9,14 @@ import { ByteReader, ByteWriter, bytesToHex, equalBytes, hexToBytes } from '../f
 /**
  * Encryption of backup files. Each managed node's backups are sealed with XChaCha20-Poly1305 (an
  * AEAD: confidentiality and integrity in one) under a key of its own, derived from one master key
- * with HKDF-SHA256. Like lnd's packed backups, each file gets a fresh random 24-byte nonce (192
- * bits make random nonces safe for any number of files under one key). Unlike lnd, which uses the
- * nonce as associated data, we authenticate the whole clear header, so a file cannot be passed off
- * as another node's, another version, or another format.
+ * with HKDF-SHA256. The 24-byte nonce is derived from the file's own header and plaintext (an
+ * HMAC-SHA256 under a second per-node key), not drawn at random as lnd does: re-encrypting the same
+ * version of the same set gives the very same file, so a replay of the stream reproduces every
+ * backup byte for byte and a retried write is recognised as the file already in place. Distinct
+ * (header, plaintext) pairs get distinct nonces (a collision of 192 HMAC bits), so a nonce is never
+ * reused for different content; equal files only reveal that they are equal, which they show
+ * anyway. Unlike lnd, which uses the nonce as associated data, we authenticate the whole clear
+ * header, so a file cannot be passed off as another node's, another version, or another format.
  *
  * Encrypted file (all integers unsigned, big-endian):
  *
@@ -27,7 +31,9 @@ import { ByteReader, ByteWriter, bytesToHex, equalBytes, hexToBytes } from '../f
  *
  * The associated data is the 46-byte header (magic to backup version). Key derivation:
  * `nodeKey = HKDF-SHA256(ikm = masterKey, salt = "lnfleet-backup-kdf-v1", info =
- * "lnfleet channel-set key" ‖ 0x00 ‖ nodeId (33 bytes), length = 32)`.
+ * "lnfleet channel-set key" ‖ 0x00 ‖ nodeId (33 bytes), length = 32)`; the nonce key is the same
+ * with info "lnfleet channel-set nonce key" ‖ 0x00 ‖ nodeId, and `nonce = HMAC-SHA256(nonceKey,
+ * header ‖ plaintext)[0..24]`.
  */
 
 /** BACKUP_FILE_MAGIC opens every encrypted backup file: ASCII `LFBK` (lnfleet backup). */
@@ -50,9 +56,13 @@ export const MASTER_KEY_SIZE = 32;
 
 const KDF_SALT = new TextEncoder().encode('lnfleet-backup-kdf-v1');
 const KDF_INFO_PREFIX = new TextEncoder().encode('lnfleet channel-set key\0');
+const NONCE_KDF_INFO_PREFIX = new TextEncoder().encode('lnfleet channel-set nonce key\0');
 
-/** RandomBytes returns `length` cryptographically random bytes; tests inject a fixed one. */
-export type RandomBytes = (length: number) => Uint8Array;
+/**
+ * NonceSource returns the 24-byte nonce for a file from its header and plaintext. The default,
+ * `syntheticNonce` of the node key, is deterministic; tests inject fixed ones for layout checks.
+ */
+export type NonceSource = (header: Uint8Array, plaintext: Uint8Array) => Uint8Array;
 
 /**
  * MasterKey is the secret all node keys derive from. It never prints itself: `toString` and
@@ -118,22 +128,33 @@ export function parseMasterKey(secret: string): MasterKey {
 /** NodeKey is the key that seals one node's backups; derive it with `deriveNodeKey`. */
 export class NodeKey {
   readonly #bytes: Uint8Array;
+  readonly #nonceKey: Uint8Array;
 
   /** nodeId is the node this key belongs to. */
   readonly nodeId: string;
 
-  private constructor(nodeId: string, bytes: Uint8Array) {
+  private constructor(nodeId: string, bytes: Uint8Array, nonceKey: Uint8Array) {
     this.nodeId = nodeId;
     this.#bytes = bytes;
+    this.#nonceKey = nonceKey;
   }
 
   /** derive derives the key of `nodeId` from the master key; `deriveNodeKey` is the same. */
   static derive(master: MasterKey, nodeId: string): NodeKey {
     if (!Pubkey.safeParse(nodeId).success) throw new RangeError(`node id "${nodeId}" is not a compressed public key`);
-    const info = new Uint8Array(KDF_INFO_PREFIX.length + 33);
-    info.set(KDF_INFO_PREFIX);
-    info.set(hexToBytes(nodeId), KDF_INFO_PREFIX.length);
-    return new NodeKey(nodeId, hkdf(sha256, master.bytes(), KDF_SALT, info, 32));
+    const ikm = master.bytes();
+    return new NodeKey(nodeId, hkdf(sha256, ikm, KDF_SALT, kdfInfo(KDF_INFO_PREFIX, nodeId), 32), hkdf(sha256, ikm, KDF_SALT, kdfInfo(NONCE_KDF_INFO_PREFIX, nodeId), 32));
+  }
+
+  /**
+   * syntheticNonce is the nonce of a file with this header and plaintext: the first 24 bytes of
+   * HMAC-SHA256 under the node's nonce key. The same inputs always give the same nonce.
+   */
+  syntheticNonce(header: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const input = new Uint8Array(header.length + plaintext.length);
+    input.set(header);
+    input.set(plaintext, header.length);
+    return hmac(sha256, this.#nonceKey, input).subarray(0, NONCE_SIZE);
   }
 
   /** bytes returns a copy of the key bytes (for test vectors; the cipher uses them internally). */
@@ -168,26 +189,26 @@ export interface BackupHeader {
 }
 
 /**
- * encryptBackup seals a serialized channel set as backup `backupVersion` of the key's node, with a
- * fresh random nonce (so two encryptions of one plaintext differ; compare plaintexts, or content
- * hashes, to see whether a set changed).
+ * encryptBackup seals a serialized channel set as backup `backupVersion` of the key's node. The
+ * nonce comes from `nonce`, by default the key's synthetic nonce, so the same version of the same
+ * set always gives the same file (see the file comment).
  */
 export function encryptBackup(
   plaintext: Uint8Array,
   key: NodeKey,
   backupVersion: number,
-  randomBytes: RandomBytes = secureRandomBytes,
+  nonce: NonceSource = (header, text) => key.syntheticNonce(header, text),
 ): Uint8Array {
   if (!Number.isSafeInteger(backupVersion) || backupVersion < 1) {
     throw new RangeError(`backup version must be a positive integer, got ${backupVersion}`);
   }
   const header = writeHeader({ formatVersion: BACKUP_FILE_FORMAT_VERSION, nodeId: key.nodeId, backupVersion });
-  const nonce = randomBytes(NONCE_SIZE);
-  if (nonce.length !== NONCE_SIZE) throw new RangeError(`random source gave ${nonce.length} bytes, not ${NONCE_SIZE}`);
-  const sealed = xchacha20poly1305(key.bytes(), nonce, header).encrypt(plaintext);
+  const nonceBytes = nonce(header, plaintext);
+  if (nonceBytes.length !== NONCE_SIZE) throw new RangeError(`nonce source gave ${nonceBytes.length} bytes, not ${NONCE_SIZE}`);
+  const sealed = xchacha20poly1305(key.bytes(), nonceBytes, header).encrypt(plaintext);
   const file = new Uint8Array(header.length + NONCE_SIZE + sealed.length);
   file.set(header);
-  file.set(nonce, header.length);
+  file.set(nonceBytes, header.length);
   file.set(sealed, header.length + NONCE_SIZE);
   return file;
 }
@@ -240,6 +261,13 @@ export function decryptBackup(file: Uint8Array, key: NodeKey): { header: BackupH
   } catch (cause) {
     throw new WrongKeyOrTamperedError(header.nodeId, header.backupVersion, { cause });
   }
+}
+
+function kdfInfo(prefix: Uint8Array, nodeId: string): Uint8Array {
+  const info = new Uint8Array(prefix.length + 33);
+  info.set(prefix);
+  info.set(hexToBytes(nodeId), prefix.length);
+  return info;
 }
 
 function writeHeader(header: BackupHeader): Uint8Array {

@@ -46,8 +46,9 @@ export function nodeDirectory(root: string, nodeId: string): string {
 /**
  * writeChannelSetBackup writes an encrypted channel-set backup (from `encryptBackup`) as the node's
  * current file. It first checks that `key` opens the new file, so a file we could not read back is
- * never written. It writes nothing when the file in place opens with `key` and has the same or a
- * newer version (a replay, or a late retry); a file in place that does not open (corrupt, other
+ * never written. It writes nothing when the file in place opens with `key` and is a newer version,
+ * or the same bytes (a replay, or a late retry); the same version with other content (written by a
+ * run whose transaction then rolled back) is replaced. A file in place that does not open (corrupt, other
  * key) is replaced and archived as `.unverified-<hash16>`. Throws NodeMismatchError when the file is
  * for another node than the key, and the errors of `decryptBackup` when the new file does not open.
  */
@@ -59,7 +60,9 @@ export async function writeChannelSetBackup(root: string, file: Uint8Array, key:
   const path = join(dir, CHANNEL_SET_FILE);
   const current = await readIfExists(path);
   const currentHeader = current === null ? null : verifiedHeader(current, key);
-  if (currentHeader !== null && currentHeader.backupVersion >= header.backupVersion) {
+  // Encryption is deterministic, so the same version of the same set is the same bytes: a replay
+  // or a retried write finds it in place. A newer version in place is never replaced by an older.
+  if (currentHeader !== null && (currentHeader.backupVersion > header.backupVersion || (currentHeader.backupVersion === header.backupVersion && current !== null && equalBytes(current, file)))) {
     return { written: false, path, archivedAs: null };
   }
   const result = await writeAtomically(dir, CHANNEL_SET_FILE, file, {
