@@ -1,7 +1,7 @@
 import type { MessageDefinition, MessageOf } from './envelope.js';
 import { AutopilotDecision, AutopilotPolicySet } from './messages/autopilot.js';
 import { OpenChannel } from './messages/commands.js';
-import { PeerFitnessChanged } from './messages/derived-events.js';
+import { BackupStored, PeerFitnessChanged } from './messages/derived-events.js';
 import {
   BalanceChanged,
   ChannelBackupUpdated,
@@ -38,6 +38,7 @@ export const Catalogue = [
   PeerFitnessChanged,
   AutopilotPolicySet,
   AutopilotDecision,
+  BackupStored,
 ] as const;
 
 /** KnownMessage is the union of every message in the catalogue, discriminated by `type`. */

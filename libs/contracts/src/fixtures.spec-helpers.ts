@@ -160,6 +160,14 @@ export const validData: { readonly [T in MessageType]: MessageByType<T>['data'] 
     graphVersion: 'sha256:0123abcd',
     dryRun: false,
   },
+  BackupStored: {
+    backup: 'CHANNEL_SET',
+    version: 7,
+    contentHash: '5f2c0cc20d55741f58b01ab94393c0e2e19bdd3a0ec94e55d2eb1195e82e6efe',
+    channelCount: 2,
+    sizeBytes: 312,
+    streamSequence: 4_242,
+  },
 };
 
 /** catalogueTypes lists every catalogued message type, in catalogue order. */

@@ -1,7 +1,7 @@
 import { Catalogue } from '../catalogue.js';
 import { badValues, describeDataContract, validData } from '../fixtures.spec-helpers.js';
 import * as commands from './commands.js';
-import { PeerFitnessChanged } from './derived-events.js';
+import { BackupStored, PeerFitnessChanged } from './derived-events.js';
 import * as nodeEvents from './node-events.js';
 
 const ratioCases = [
@@ -45,5 +45,31 @@ describe('derived events', () => {
   it('accepts a fit peer with nothing observed', () => {
     const data = { ...validData.PeerFitnessChanged, fit: true, reasons: [], uptimeRatio: null, flapCount: 0 };
     expect(PeerFitnessChanged.data.safeParse(data).success).toBe(true);
+  });
+
+  it('BackupStored is an event derived by the backup service at schema version 1', () => {
+    expect(BackupStored).toMatchObject({ type: 'BackupStored', kind: 'event', derivedBy: 'backup', schemaVersion: 1 });
+    expect(Catalogue).toContain(BackupStored);
+  });
+
+  describeDataContract('BackupStored', {
+    backup: [
+      ['lowercase', 'channel_set'],
+      ['an unknown kind', 'WALLET'],
+    ],
+    version: [...badValues.nonNegativeInt, ['zero', 0]],
+    contentHash: [
+      ['uppercase', 'AB'.repeat(32)],
+      ['too short', 'ab'.repeat(31)],
+      ['a number', 7],
+    ],
+    channelCount: badValues.nonNegativeInt,
+    sizeBytes: [...badValues.nonNegativeInt, ['zero', 0]],
+    streamSequence: [...badValues.nonNegativeInt, ['zero', 0]],
+  });
+
+  it('accepts a node packed backup covering no channels', () => {
+    const data = { ...validData.BackupStored, backup: 'NODE_PACKED', channelCount: 0 };
+    expect(BackupStored.data.safeParse(data).success).toBe(true);
   });
 });

@@ -38,3 +38,30 @@ export const PeerFitnessChanged = defineMessage({
     openChannels: z.int().nonnegative().describe('channels with the peer that are open'),
   }),
 });
+
+/** BackupKind says which of a node's backups a BackupStored is about. */
+export const BackupKind = z
+  .enum(['CHANNEL_SET', 'NODE_PACKED'])
+  .describe("CHANNEL_SET: lnfleet's encrypted backup of the node's channel set; NODE_PACKED: the node's own packed multi-channel backup, kept verbatim");
+export type BackupKind = z.infer<typeof BackupKind>;
+
+export const BackupStored = defineMessage({
+  type: 'BackupStored',
+  kind: 'event',
+  derivedBy: 'backup',
+  schemaVersion: 1,
+  description:
+    'The backup service stored a new version of one of a managed node\'s backups, in PostgreSQL and in its target directory. ' +
+    'Replaying the node facts gives the same versions with the same hashes (and this event with the same id). occurredAt is the node time of the event that made the version.',
+  data: z.strictObject({
+    backup: BackupKind,
+    version: z.int().positive().max(Number.MAX_SAFE_INTEGER).describe('version of this kind of backup of the node: 1, 2, 3, ...'),
+    contentHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in lowercase hex')
+      .describe('SHA-256 of the content, lowercase hex: the serialized channel set (CHANNEL_SET) or the packed backup (NODE_PACKED)'),
+    channelCount: z.int().nonnegative().describe('channels the backup covers'),
+    sizeBytes: z.int().positive().describe('size of the stored file in bytes (encrypted, for CHANNEL_SET)'),
+    streamSequence: z.int().positive().describe('sequence in the events stream of the node fact this version reflects'),
+  }),
+});
