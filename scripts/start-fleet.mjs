@@ -17,10 +17,15 @@ const children = new Map();
 const ready = new Set();
 let stopping = false;
 
+// The demo fleet must start without a secret to hand: unless a master key is configured, the
+// backup service generates a development key under BACKUP_DIR and warns that it is one.
+const demoKey =
+  process.env.BACKUP_MASTER_KEY || process.env.BACKUP_MASTER_KEY_FILE || process.env.BACKUP_INSECURE_DEV_KEY ? {} : { BACKUP_INSECURE_DEV_KEY: 'true' };
+
 for (const name of SERVICES) {
   const child = spawn(process.execPath, [`services/${name}/dist/main.js`], {
     cwd: new URL('..', import.meta.url),
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, ...(name === 'backup' ? demoKey : {}), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.set(name, child);

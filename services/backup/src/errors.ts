@@ -10,7 +10,10 @@ export type BackupErrorCode =
   | 'MALFORMED_BACKUP'
   | 'WRONG_KEY_OR_TAMPERED'
   | 'NODE_MISMATCH'
-  | 'INVALID_CHANNEL_SET';
+  | 'INVALID_CHANNEL_SET'
+  | 'BACKUP_NOT_FOUND'
+  | 'CONTENT_MISMATCH'
+  | 'OUTPUT_EXISTS';
 
 /** BackupError is the base class of every error the backup core throws. */
 export class BackupError extends Error {
@@ -94,6 +97,37 @@ export class InvalidChannelSetError extends BackupError {
   constructor(message: string) {
     super('INVALID_CHANNEL_SET', message);
     this.name = 'InvalidChannelSetError';
+  }
+}
+
+/** BackupNotFoundError is thrown by the tools when no stored backup matches the request. */
+export class BackupNotFoundError extends BackupError {
+  constructor(message: string) {
+    super('BACKUP_NOT_FOUND', message);
+    this.name = 'BackupNotFoundError';
+  }
+}
+
+/**
+ * ContentMismatchError is thrown when stored bytes do not match the content hash (or version)
+ * recorded with them: the stored backup was modified or mixed up; do not trust it.
+ */
+export class ContentMismatchError extends BackupError {
+  constructor(message: string) {
+    super('CONTENT_MISMATCH', message);
+    this.name = 'ContentMismatchError';
+  }
+}
+
+/** OutputExistsError is thrown when a restore would overwrite an existing file without being told to. */
+export class OutputExistsError extends BackupError {
+  /** path is the existing file. */
+  readonly path: string;
+
+  constructor(path: string) {
+    super('OUTPUT_EXISTS', `${path} exists; choose another output file or allow overwriting it`);
+    this.name = 'OutputExistsError';
+    this.path = path;
   }
 }
 
