@@ -25,6 +25,7 @@ export default {
     '^@lnfleet/(config|contracts|messaging|service-kit|testing)$': '<rootDir>/libs/$1/src/index.ts',
     '^@lnfleet/(autopilot|chanfitness)/projection$': '<rootDir>/services/$1/src/projection-api.ts',
     '^@lnfleet/cli$': '<rootDir>/tools/lnfleet-cli/src/index.ts',
+    '^@lnfleet/backup$': '<rootDir>/services/backup/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
