@@ -1,5 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { testInfrastructure, uniqueName } from '@lnfleet/testing';
@@ -50,6 +53,9 @@ describe.each([autopilotService, chanfitnessService, backupService, nodeGatewayS
       AUTOPILOT_CENTRALITY_WORKERS: '0',
       // Not the gateway's snapshot bucket: its stream would outlive the cleanup below.
       AUTOPILOT_GRAPH_SNAPSHOTS: 'false',
+      // The backup service needs a master key and a directory it may write.
+      BACKUP_MASTER_KEY: '5a'.repeat(32),
+      BACKUP_DIR: join(tmpdir(), uniqueName('svc-backup')),
     };
     const service = await bootstrapService(definition, env, { logger: false });
     try {
@@ -61,6 +67,7 @@ describe.each([autopilotService, chanfitnessService, backupService, nodeGatewayS
     } finally {
       await service.stop();
       await cleanUp(service);
+      await rm(env.BACKUP_DIR, { recursive: true, force: true });
     }
   });
 });

@@ -283,8 +283,8 @@ describe('backup service (NATS + PostgreSQL)', () => {
 
     // The HTTP API.
     const base = service.http?.url ?? '';
-    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
-    expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok', service: 'backup' });
+    expect(await (await fetch(`${base}/health/ready`)).json()).toEqual({ status: 'ok', nats: 'connected', database: 'reachable', directory: 'writable' });
     const listed = (await (await fetch(`${base}/nodes/${NODE}/backups`)).json()) as { channelSet: { version: number }[]; nodePacked: { version: number }[] };
     expect(listed.channelSet.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(listed.nodePacked.map((v) => v.version)).toEqual([1, 2]);
@@ -298,6 +298,13 @@ describe('backup service (NATS + PostgreSQL)', () => {
     expect(latest.unlistedBySnapshot).toEqual([C2]);
     expect((await fetch(`${base}/nodes/02${'99'.repeat(32)}/backups`)).status).toBe(404);
     expect((await fetch(`${base}/nodes/not-a-node/backups`)).status).toBe(400);
+
+    // Without its target directory the service is alive but not ready.
+    await rm(harness.directory, { recursive: true });
+    const notReady = await fetch(`${base}/health/ready`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ status: 'unavailable', directory: 'unwritable' });
+    expect((await fetch(`${base}/health`)).status).toBe(200);
   });
 
   it('neither loses nor duplicates a version across a restart mid-stream and a crash before commit', async () => {

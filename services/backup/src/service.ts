@@ -2,6 +2,7 @@ import { Module, type Provider, type Type } from '@nestjs/common';
 import { ServiceContext, type ServiceDefinition } from '@lnfleet/service-kit';
 import { BackupQueries } from './api/backup-queries.js';
 import { BackupEventsController } from './api/events.controller.js';
+import { BackupHealthController } from './api/health.controller.js';
 import { BackupHttpController } from './api/http.controller.js';
 import type { Env } from '@lnfleet/config';
 import { BACKUP_CONFIG, BACKUP_HTTP_PORT, consumerSettings, loadBackupConfig, type BackupConfig } from './config.js';
@@ -27,7 +28,7 @@ export function backupModule(dependencies: BackupDependencies = {}): Type {
   ];
 
   /** BackupModule holds the backup service's handlers, engine and API. */
-  @Module({ controllers: [BackupEventsController, BackupHttpController], providers })
+  @Module({ controllers: [BackupEventsController, BackupHttpController, BackupHealthController], providers })
   class BackupModule {}
   return BackupModule;
 }

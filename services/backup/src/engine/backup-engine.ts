@@ -105,7 +105,6 @@ export class BackupEngine implements OnApplicationBootstrap {
   private readonly queue = new KeyedQueue();
   private readonly turns = new NodeTurns(TURN_WAIT_MS);
   private readonly keys = new Map<string, NodeKey>();
-  private synced = false;
 
   constructor(
     private readonly context: ServiceContext,
@@ -127,14 +126,9 @@ export class BackupEngine implements OnApplicationBootstrap {
           'anyone who can read that directory can read the backups. Set BACKUP_MASTER_KEY or BACKUP_MASTER_KEY_FILE for real nodes.',
       );
     }
+    // Before the HTTP server listens: the service is not ready before its files are.
     const written = await this.syncFiles();
-    this.synced = true;
     this.logger.log(`target directory ${this.config.directory} is up to date (${written} files written at start)`);
-  }
-
-  /** ready is true once the start-up file sync finished. */
-  get ready(): boolean {
-    return this.synced;
   }
 
   /** stats returns a copy of the counters. */
