@@ -411,6 +411,34 @@ describe('backup service (NATS + PostgreSQL)', () => {
     expect(openBackup(new Uint8Array(await readFile(path)), master, NODE).channels).toHaveLength(40);
   });
 
+  it('keeps one writer per node with two replicas: consecutive versions ending in the stream’s set', async () => {
+    harness = await Harness.create();
+    const second = await bootstrapService(createBackupService(), harness.env, { logger: false });
+    try {
+      await harness.start();
+      const events: Envelope[] = [];
+      for (let i = 0; i < 25; i++) {
+        events.push(pending(channelPoint(0x2000 + i)), pending(channelPoint(0x3000 + i), {}, OTHER_NODE));
+      }
+      await harness.publishAll(events);
+      await harness.caughtUp();
+      const rows = await harness.versions();
+      const reference = await harness.reference();
+      for (const node of [NODE, OTHER_NODE]) {
+        const mine = rows.filter((row) => row.node_id === node);
+        // Every pending adds a channel, in whatever order the replicas took them: 25 versions, no gap, no repeat.
+        expect(mine.map((row) => row.version)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+        expect(mine.at(-1)?.content_hash).toBe(reference.filter((ref) => ref.nodeId === node).at(-1)?.hash);
+        expect((await readFile(join(harness.directory, node, CHANNEL_SET_FILE))).equals(mine.at(-1)?.file ?? Buffer.alloc(0))).toBe(true);
+      }
+      // Together the replicas stored each version once.
+      const stored = [harness.service, second].map((service) => service?.app.get(BackupEngine, { strict: false }).stats().channelSetVersions ?? 0);
+      expect(stored.reduce((a, b) => a + b, 0)).toBe(50);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('rewrites a lost file from the database at start', async () => {
     harness = await Harness.create();
     await harness.publishAll(history());
