@@ -12,8 +12,8 @@
 //    flaps, payments, channel churn, backups, snapshots; every event built by the contracts'
 //    createMessage) is published into a fresh namespace;
 // 3. when the `lnfleet` CLI is built (tools/lnfleet-cli), `lnfleet replay <service> --no-switch`
-//    for each service it replays, through the CLI's measureReplay (same readers, sink and fold
-//    code as the command) in a child process: events read / time from first read to caught up;
+//    for each service it replays, through the CLI's runReplay (same readers, sink and fold code
+//    as the command) in a child process: events read / time from first read to caught up;
 // 4. each service rebuilds its projection the way its README says a replay is done: the built
 //    service (`node services/<name>/dist/main.js`) started with a fresh DATABASE_SCHEMA and a new
 //    durable consumer (autopilot: AUTOPILOT_MODE=replay and AUTOPILOT_DURABLE_PREFIX; chanfitness:
@@ -28,6 +28,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -127,21 +128,37 @@ try {
     };
   };
 
-  /** throughCli: `lnfleet replay <name> --no-switch` as the CLI's measureReplay runs it, in a child process. */
-  const throughCli = async (name) => {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/cli-replay-child.mjs', import.meta.url)), CLI_INDEX, name], {
+  /** throughCli: `lnfleet replay <name> --no-switch` (the CLI's runReplay) in a child process, into a scratch schema. */
+  const throughCli = async (name, round) => {
+    const schema = `${namespace}_cli_${name}_${round}`;
+    schemas.push(schema);
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/cli-replay-child.mjs', import.meta.url)), CLI_INDEX, name, schema], {
       env: { ...process.env, NATS_URL, DATABASE_URL, LNFLEET_NAMESPACE: namespace },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
+    let last;
+    let progress;
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
+    let partial = false;
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const parsed = JSON.parse(line);
+      if ('events' in parsed) last = parsed;
+      else {
+        progress = parsed;
+        // Watched as long as a service: past MAX_S, what was done by then is the figure.
+        if (progress.done > 0 && progress.ms >= MAX_S * 1000 && !partial) {
+          partial = true;
+          child.kill('SIGKILL');
+        }
+      }
+    });
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
-    const code = await new Promise((done) => child.once('exit', done));
-    if (code !== 0) throw new Error(`lnfleet replay ${name} failed:\n${stderr}`);
-    const speed = JSON.parse(stdout.trim().split('\n').at(-1));
-    // The CLI also reads the autopilot's derived sources; its count covers every message it read.
-    return { done: speed.events, seconds: speed.seconds, complete: true, startup: '', cpuUsPerEvent: (speed.cpuMs * 1000) / speed.events, peakRssMiB: speed.peakRssMiB };
+    const code = await new Promise((done) => child.once('close', done));
+    if (partial) return { done: progress.done, seconds: progress.ms / 1000, complete: false, startup: '', cpuUsPerEvent: Number.NaN, peakRssMiB: Number.NaN };
+    if (code !== 0 || last === undefined) throw new Error(`lnfleet replay ${name} failed:\n${stderr}`);
+    // The count covers every message the CLI read (the autopilot's derived sources too; empty here).
+    return { done: last.events, seconds: last.seconds, complete: true, startup: '', cpuUsPerEvent: (last.cpuMs * 1000) / last.events, peakRssMiB: last.peakRssMiB };
   };
 
   const cliServices = await cliReplayServices();
@@ -173,7 +190,7 @@ try {
   for (const [name, runs] of Object.entries(results)) {
     const rate = median(runs.map((run) => run.rate));
     console.log(
-      `  ${name.padEnd(32)} ${formatRate(rate).padStart(10)}${runs.every((run) => run.complete) ? '' : ' (partial)'}  ${(rate / raw.consumePerSecond).toFixed(2)}× raw consume  ` +
+      `  ${name.padEnd(36)} ${formatRate(rate).padStart(10)}${runs.every((run) => run.complete) ? '' : ' (partial)'}  ${(rate / raw.consumePerSecond).toFixed(2)}× raw consume  ` +
         `peak RSS ${median(runs.map((run) => run.peakRssMiB))} MiB  target ≥ ${TARGET.toLocaleString('en-US')}/s: ${rate >= TARGET ? 'met' : 'NOT met'}`,
     );
   }

@@ -1,11 +1,25 @@
-// Runs one `lnfleet replay <service> --no-switch` measurement (the CLI's measureReplay: same
-// readers, sink and service fold code as the command) in its own process, so that its CPU time
-// and peak RSS are its own, and prints the result as one line of JSON.
-//   node bench/lib/cli-replay-child.mjs <cli index.js> <service>     (env: NATS_URL, DATABASE_URL, LNFLEET_NAMESPACE)
+// Runs `lnfleet replay <service> --no-switch` (the CLI's runReplay: same readers, sink and service
+// fold code as the command) into a given scratch schema in its own process, so that its CPU time
+// and peak RSS are its own. Prints JSON lines: {"done","ms"} as it goes (ms since the replay
+// began), then the result with the process's CPU time and peak RSS. The caller drops the schema.
+//   node bench/lib/cli-replay-child.mjs <cli index.js> <service> <schema>   (env: NATS_URL, DATABASE_URL, LNFLEET_NAMESPACE)
 import { pathToFileURL } from 'node:url';
 
-const [cliIndex, service] = process.argv.slice(2);
-const { measureReplay } = await import(pathToFileURL(cliIndex).href);
-const speed = await measureReplay(service, process.env);
+const [cliIndex, service, schema] = process.argv.slice(2);
+const { runReplay } = await import(pathToFileURL(cliIndex).href);
+const began = performance.now();
+let shownAt = 0;
+const progress = {
+  update(done) {
+    const ms = performance.now() - began;
+    if (ms - shownAt < 500) return;
+    shownAt = ms;
+    process.stdout.write(`${JSON.stringify({ done, ms })}\n`);
+  },
+  finish() {},
+};
+const outcome = await runReplay({ service, switchOver: false, schema, progress }, process.env);
 const usage = process.resourceUsage();
-process.stdout.write(`${JSON.stringify({ ...speed, peakRssMiB: Math.round(usage.maxRSS / 1024), cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ events: outcome.events, seconds: outcome.seconds, peakRssMiB: Math.round(usage.maxRSS / 1024), cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 })}\n`,
+);
