@@ -173,7 +173,17 @@ try {
   for (const plan of plans) {
     results[plan.label] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const result = await plan.run(round);
+      let result;
+      try {
+        result = await plan.run(round);
+      } catch (error) {
+        // One service failing (e.g. to start on a loaded machine) must not lose the others' figures.
+        console.log(`${plan.label} ${round}/${ROUNDS}: FAILED: ${String(error.message).split('\n').slice(0, 1).join('')}\n  ${String(error.message).split('\n').slice(-3).join('\n  ')}`);
+        await running?.stop().catch(() => undefined);
+        running = undefined;
+        process.exitCode = 1;
+        continue;
+      }
       result.rate = result.done / result.seconds;
       result.deadLetters = await deadLetters(jsm, topology);
       results[plan.label].push(result);
@@ -188,6 +198,10 @@ try {
 
   console.log(`\nreplay of ${EVENTS.toLocaleString('en-US')} events (median of ${ROUNDS}); raw JetStream consume ${formatRate(raw.consumePerSecond)}, publish ${formatRate(raw.publishPerSecond)}:`);
   for (const [name, runs] of Object.entries(results)) {
+    if (runs.length === 0) {
+      console.log(`  ${name.padEnd(36)} FAILED`);
+      continue;
+    }
     const rate = median(runs.map((run) => run.rate));
     console.log(
       `  ${name.padEnd(36)} ${formatRate(rate).padStart(10)}${runs.every((run) => run.complete) ? '' : ' (partial)'}  ${(rate / raw.consumePerSecond).toFixed(2)}× raw consume  ` +
