@@ -93,8 +93,8 @@ class Fleet {
       }
       void this.shutdown(0, 'stopping (Ctrl-C)');
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP: the terminal went away.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
     try {
       await this.start();
     } catch (error) {
@@ -102,8 +102,7 @@ class Fleet {
       void this.shutdown(1);
     }
     const code = await done;
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
     return code;
   }
 

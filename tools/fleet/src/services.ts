@@ -53,7 +53,9 @@ export class ServiceProcesses {
 
   /** start runs services/<name>/dist/main.js with `env`. */
   start(service: ServiceName, env: Record<string, string>): void {
-    const child = spawn(process.execPath, [`services/${service}/dist/main.js`], { cwd: this.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: Ctrl-C reaches the fleet command only, which stops the
+    // services in order (and the infrastructure after them).
+    const child = spawn(process.execPath, [`services/${service}/dist/main.js`], { cwd: this.root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.children.set(service, child);
     const prefix = `[${service.padEnd(12)}] `;
     const handle = (line: string): void => {

@@ -49,10 +49,11 @@ export interface EmbeddedNats {
 }
 
 /** startEmbeddedNats runs `binary` with JetStream on a free port, its output going to `log`. */
+// detached: Ctrl-C must not stop NATS before the services have drained their work.
 export async function startEmbeddedNats(binary: string, log: WriteStream, timeoutMs = 15_000): Promise<EmbeddedNats> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lnfleet-nats-'));
   const port = await freePort();
-  const child = spawn(binary, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (const stream of [child.stdout, child.stderr]) {
     const lines = new LineBuffer((line) => log.write(`[nats-server ] ${line}\n`));
     stream.setEncoding('utf8').on('data', (chunk: string) => {
