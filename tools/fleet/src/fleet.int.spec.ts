@@ -70,7 +70,7 @@ describe('npm start (the fleet command, scripted)', () => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('runs the fleet on NATS and PostgreSQL: every node managed, the autopilot opens channels, peers flap', async () => {
+  it('runs the fleet on NATS and PostgreSQL: every node managed, the autopilot opens channels, peers flap, backups are stored', async () => {
     const name = uniqueName('fleet');
     const run = await runFleet(['--nodes', '10', '--graph', 'synthetic', '--for', '35', '--json'], {
       NATS_URL: infra.natsUrl,
@@ -87,6 +87,8 @@ describe('npm start (the fleet command, scripted)', () => {
       expect(run.summary?.channels.openedByAutopilot).toBeGreaterThan(0);
       expect(run.summary?.autopilot.decisions).toBeGreaterThan(0);
       expect(run.summary?.peers.flaps).toBeGreaterThan(0);
+      expect(run.summary?.backups.stored).toBeGreaterThan(0);
+      expect(run.summary?.backups.nodesBackedUp).toBeGreaterThan(0);
       expect(run.summary?.consumerLag.consumers.map((c) => c.durable)).toEqual(expect.arrayContaining(['autopilot-events', 'chanfitness', 'node-gateway']));
       expect(run.stdout).toContain('lnfleet: stopped');
       // The projections are where the command said: the autopilot's in this run's schema.
@@ -103,7 +105,7 @@ describe('npm start (the fleet command, scripted)', () => {
     }
   }, 300_000);
 
-  it('falls back to embedded PostgreSQL when DATABASE_URL is unset and nothing answers at the probed address', async () => {
+  it('falls back to embedded PostgreSQL when DATABASE_URL is unset and nothing answers at the probed address: channels opened, backups stored', async () => {
     const closedPort = await freePort();
     const run = await runFleet(['--nodes', '5', '--graph', 'synthetic', '--for', '35', '--json'], {
       NATS_URL: infra.natsUrl,
@@ -117,6 +119,7 @@ describe('npm start (the fleet command, scripted)', () => {
     expect(run.stdout).toContain(`nothing answers at 127.0.0.1:${closedPort}; starting embedded PostgreSQL (PGlite`);
     expect(run.summary?.nodes).toEqual({ configured: 5, reporting: 5, autopilotEnabled: 5 });
     expect(run.summary?.channels.openedByAutopilot).toBeGreaterThan(0);
+    expect(run.summary?.backups.stored).toBeGreaterThan(0);
     // The run's made-up namespace is gone with its embedded database.
     const namespace = /streams of this run are namespaced (\S+)/.exec(run.stdout)?.[1];
     expect(namespace).toMatch(/^fleet_[a-z0-9]+$/);
