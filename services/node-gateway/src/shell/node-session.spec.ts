@@ -102,6 +102,30 @@ describe('NodeSession', () => {
     expect(stream.stored.at(-1)?.type).toBe('NodeStateSnapshot');
   });
 
+  it('counts notifications in its backlog until they are published and saved', async () => {
+    const { stream, deps, node } = setup();
+    const session = start(new NodeSession('sim-0', node, deps));
+    await waitFor('the session to connect', () => session.connectCount, (n) => n === 1);
+    expect(session.backlog).toBe(0);
+    let notified = 0;
+    const counting = node.subscribe(() => {
+      notified++;
+    });
+    // NATS is "down": what the two closes notify waits in the session.
+    stream.failuresLeft = Number.MAX_SAFE_INTEGER;
+    const attemptsBefore = stream.attempts;
+    const [first, second] = node.openChannelStates();
+    node.closeChannel(first!.channelPoint, 'COOPERATIVE_CLOSE');
+    node.closeChannel(second!.channelPoint, 'COOPERATIVE_CLOSE');
+    counting.close();
+    await waitFor('a failed publish attempt', () => stream.attempts, (n) => n > attemptsBefore);
+    expect(notified).toBeGreaterThanOrEqual(2);
+    expect(session.backlog).toBe(notified);
+    stream.failuresLeft = 0;
+    await waitFor('the backlog to empty', () => session.backlog, (n) => n === 0);
+    expect(stream.ofType('ChannelClosed')).toHaveLength(2);
+  });
+
   it('reconnects after a dropped stream and publishes what happened while it was away', async () => {
     const { net, stream, deps, node } = setup();
     const session = start(new NodeSession('sim-0', node, deps));

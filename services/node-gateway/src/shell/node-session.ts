@@ -50,6 +50,7 @@ export class NodeSession {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private connects = 0;
+  private unpublished = 0;
 
   constructor(
     /** configId is the operator's name for the node. */
@@ -71,6 +72,15 @@ export class NodeSession {
   /** connectCount is how many times the session completed a (re)connect with reconciliation. */
   get connectCount(): number {
     return this.connects;
+  }
+
+  /**
+   * backlog is how many of the node's notifications on the current connection are not yet
+   * published and saved: 0 means everything the node reported has reached the stream (a test or
+   * tool waits for it to know the gateway has caught up with the node).
+   */
+  get backlog(): number {
+    return this.unpublished;
   }
 
   /** start begins connecting; it returns at once. */
@@ -111,8 +121,11 @@ export class NodeSession {
   private async connectOnce(): Promise<boolean> {
     this.currentStatus = 'connecting';
     const queue: NodeNotification[] = [];
+    // A new connection's reconciliation covers whatever an earlier one left unpublished.
+    this.unpublished = 0;
     const subscription = this.node.subscribe((notification) => {
       queue.push(notification);
+      this.unpublished++;
       this.wake?.();
     });
     try {
@@ -159,6 +172,7 @@ export class NodeSession {
           }
         }
         await this.deps.store.save(nodeId, this.configId, state, new Date(this.deps.now()));
+        this.unpublished -= batch.length;
         if (dropped) return true;
       }
     } finally {
