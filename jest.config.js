@@ -17,7 +17,7 @@ const swcTransform = [
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/tools'],
+  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/tools', '<rootDir>/tests'],
   testMatch: ['**/src/**/*.spec.ts'],
   transform: { '^.+\\.ts$': swcTransform },
   extensionsToTreatAsEsm: ['.ts'],
