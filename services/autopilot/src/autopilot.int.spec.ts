@@ -305,6 +305,14 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     expect((await decisions(f, node(2))).at(-1)?.data).toMatchObject({ chosen: [], stoppedBy: 'no-candidates', inputs: { crowdedPeerCount: 2 } });
   });
 
+  it("records a policy at the autopilot's clock, as its decisions are", async () => {
+    const service = await f.start();
+    f.clock.set(T0 + 42_000);
+    expect((await setPolicy(service, node(0))).status).toBe(202);
+    const recorded = (await storedMessages(f, 'derived')).filter((m) => m.type === 'AutopilotPolicySet');
+    expect(recorded.map((m) => m.occurredAt)).toEqual([new Date(T0 + 42_000).toISOString()]);
+  });
+
   it('rejects an invalid policy with 400 and records nothing', async () => {
     const service = await f.start();
     const response = await setPolicy(service, node(0), { heuristics: { top_centrality: 0.5 } });

@@ -11,10 +11,11 @@
  *   flight, failures, chanfitness verdicts).
  */
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Param, Put } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, Inject, Param, Put } from '@nestjs/common';
 import { AutopilotPolicySet, createMessage, deterministicId, MessageId, Pubkey } from '@lnfleet/contracts';
 import { ServiceContext } from '@lnfleet/service-kit';
-import { AutopilotEngine } from '../decisions/autopilot-engine.js';
+import { AUTOPILOT_CLOCK, AutopilotEngine } from '../decisions/autopilot-engine.js';
+import type { Clock } from '../decisions/clock.js';
 import { spendableSat } from '../projection/node-projection.js';
 
 /** PolicyAccepted is the answer to a policy change: the recorded event. */
@@ -30,6 +31,9 @@ export class PolicyController {
   constructor(
     private readonly context: ServiceContext,
     private readonly engine: AutopilotEngine,
+    // The policy is stamped with the autopilot's clock, like its decisions, so that an audit at an
+    // instant sees the policy that was in force then (under a simulated clock too).
+    @Inject(AUTOPILOT_CLOCK) private readonly clock: Clock,
   ) {}
 
   @Put('policy')
@@ -50,7 +54,7 @@ export class PolicyController {
       throw new BadRequestException('Idempotency-Key must be 1-200 characters of A-Z a-z 0-9 . _ : -');
     }
     const id = idempotencyKey === undefined ? `AutopilotPolicySet-${randomUUID()}` : deterministicId('AutopilotPolicySet', node, idempotencyKey);
-    const message = createMessage(AutopilotPolicySet, { id, nodeId: node, occurredAt: new Date().toISOString(), causationId: null, data: data.data });
+    const message = createMessage(AutopilotPolicySet, { id, nodeId: node, occurredAt: new Date(this.clock.now()).toISOString(), causationId: null, data: data.data });
     const receipt = await this.context.publisher.publishDerived('autopilot', message);
     return { id, sequence: receipt.sequence, duplicate: receipt.duplicate };
   }
