@@ -6,8 +6,14 @@
  * 3. every channel the autopilot opened traces back to an AutopilotDecision (command id);
  * 4. an audit at a mid-run instant gives the state the projections had at that instant.
  */
-import { DeliverPolicy } from '@nats-io/jetstream';
-import { decodeMessage, type KnownMessage, type MessageByType } from '@lnfleet/contracts';
+import pg from 'pg';
+import type { KnownMessage, MessageByType } from '@lnfleet/contracts';
+import { onlinePeers } from '@lnfleet/chanfitness/projection';
+import { projectionSnapshot, readAll, runAudit, runReplay, type AuditReport, type ProjectionSnapshot, type ReplayService } from '@lnfleet/cli';
+import { uniqueName } from '@lnfleet/testing';
+import { AutopilotEngine } from '../../../services/autopilot/src/decisions/autopilot-engine.js';
+import { FitnessQueries } from '../../../services/chanfitness/src/api/fitness-queries.js';
+import { FitnessProjection } from '../../../services/chanfitness/src/projection/fitness-projection.js';
 import { E2eFleet, type AutopilotPolicy } from './fleet-harness.js';
 
 const MINUTE = 60_000;
@@ -16,7 +22,7 @@ const HOUR = 60 * MINUTE;
 const PERIOD_MS = 12 * HOUR;
 const MID_RUN_MS = 6 * HOUR;
 /** Each step of simulated time is followed by a wait until every service has handled it. */
-const STEP_MS = 10 * MINUTE;
+const STEP_MS = 15 * MINUTE;
 
 const POLICY: AutopilotPolicy = {
   enabled: true,
@@ -31,26 +37,98 @@ interface Stored {
   readonly message: KnownMessage;
 }
 
-/** readStream decodes every message of a stream, in order, up to its current end. */
+/** readStream decodes every message of a stream, in order, up to its current end (the CLI's reader). */
 async function readStream(fleet: E2eFleet, role: 'events' | 'derived'): Promise<Stored[]> {
-  const stream = fleet.topology.streamName(role);
-  const last = await fleet.streamHead(role);
-  const stored: Stored[] = [];
-  if (last === 0) return stored;
-  const consumer = await fleet.js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.consume();
-  for await (const m of messages) {
-    const decoded = decodeMessage(m.data);
-    if (!decoded.ok) throw new Error(`undecodable message #${m.seq} in ${stream}: ${decoded.error.message}`);
-    stored.push({ sequence: m.seq, message: decoded.message });
-    if (m.seq >= last) break;
-  }
-  await messages.close();
-  return stored;
+  const spec = fleet.topology.streams()[role];
+  const read = await readAll(fleet.js, { stream: spec.name, filterSubject: spec.subjects[0]! });
+  return read.map((r) => {
+    if (r.message === undefined) throw new Error(`undecodable message #${r.sequence} in ${spec.name}`);
+    return { sequence: r.sequence, message: r.message };
+  });
 }
 
 function ofType<T extends KnownMessage['type']>(stored: readonly Stored[], type: T): MessageByType<T>[] {
   return stored.map((s) => s.message).filter((m): m is MessageByType<T> => m.type === type);
+}
+
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * NodeView is what the services' projections say about one node at an instant, in the terms of an
+ * audit report, so the two can be compared field by field.
+ */
+interface NodeView {
+  readonly balance: AuditReport['balance'];
+  readonly channels: AuditReport['channels'];
+  readonly policy: AuditReport['autopilot']['policy'];
+  readonly opensInFlight: AuditReport['autopilot']['opensInFlight'];
+  /** autopilotVerdicts are the peer verdicts the autopilot folded from chanfitness's PeerFitnessChanged. */
+  readonly autopilotVerdicts: readonly { readonly peer: string; readonly fit: boolean }[];
+  readonly onlinePeers: readonly string[];
+  readonly fitness: readonly FitnessView[];
+}
+
+interface FitnessView {
+  readonly peer: string;
+  readonly fit: boolean;
+  readonly reasons: readonly string[];
+  readonly flapCount: number;
+  readonly lastFlapAt: string | null;
+  readonly uptimeRatio: number | null;
+  readonly openChannels: number;
+}
+
+/** projectionsView reads a node's state at `atMs` from the running autopilot and chanfitness. */
+async function projectionsView(fleet: E2eFleet, nodeId: string, atMs: number): Promise<NodeView> {
+  const projection = await fleet.service('autopilot').app.get(AutopilotEngine, { strict: false }).projection(nodeId);
+  const chanfitness = fleet.service('chanfitness').app;
+  const { state } = await chanfitness.get(FitnessProjection, { strict: false }).nodeState(nodeId, atMs);
+  const ranked = await chanfitness.get(FitnessQueries, { strict: false }).peers({ nodeId, at: new Date(atMs).toISOString() });
+  return {
+    balance: projection.balance === null ? null : { confirmedSat: projection.balance.confirmedSat, unconfirmedSat: projection.balance.unconfirmedSat, lockedSat: projection.balance.lockedSat },
+    channels: [...projection.channels.values()]
+      .map(({ channelPoint, peer, capacitySat, localBalanceSat, status }) => ({ channelPoint, peer, capacitySat, localBalanceSat, status }))
+      .sort((a, b) => byText(a.channelPoint, b.channelPoint)),
+    policy: projection.policy === null ? null : { enabled: projection.policy.enabled, dryRun: projection.policy.dryRun, constraints: projection.policy.constraints, heuristics: projection.policy.heuristics },
+    // In flight at the instant: sent, no outcome yet, not expired.
+    opensInFlight: [...projection.pendingOpens.values()]
+      .filter((open) => open.status === 'in-flight' && open.expiresAtMs > atMs)
+      .map((open) => ({ commandId: open.commandId, peer: open.peer, amountSat: open.amountSat, expiresAt: new Date(open.expiresAtMs).toISOString() }))
+      .sort((a, b) => byText(a.commandId, b.commandId)),
+    autopilotVerdicts: [...projection.fitness.values()].map(({ peer, fit }) => ({ peer, fit })).sort((a, b) => byText(a.peer, b.peer)),
+    onlinePeers: onlinePeers(state.presence).sort(byText),
+    fitness: ranked.peers
+      .map((p) => ({ peer: p.peer, fit: p.fit, reasons: p.reasons, flapCount: p.cooledFlapCount, lastFlapAt: p.lastFlap, uptimeRatio: p.uptimeRatio, openChannels: p.openChannels }))
+      .sort((a, b) => byText(a.peer, b.peer)),
+  };
+}
+
+/** auditView puts an audit report in the same terms. */
+function auditView(report: AuditReport): NodeView {
+  return {
+    balance: report.balance,
+    channels: report.channels,
+    policy: report.autopilot.policy,
+    opensInFlight: report.autopilot.opensInFlight,
+    autopilotVerdicts: report.fitness
+      .flatMap((f) => (f.lastPublished === null ? [] : [{ peer: f.peer, fit: f.lastPublished.fit }]))
+      .sort((a, b) => byText(a.peer, b.peer)),
+    onlinePeers: report.onlinePeers,
+    fitness: report.fitness
+      .map((f) => ({ peer: f.peer, fit: f.fit, reasons: f.reasons, flapCount: f.flapCount, lastFlapAt: f.lastFlapAt, uptimeRatio: f.uptimeRatio, openChannels: f.openChannels }))
+      .sort((a, b) => byText(a.peer, b.peer)),
+  };
+}
+
+/** snapshotOf reads every row of a service's projection tables in a schema (the CLI's comparison). */
+async function snapshotOf(fleet: E2eFleet, service: ReplayService, schema: string): Promise<ProjectionSnapshot> {
+  const client = new pg.Client({ connectionString: fleet.databaseUrl });
+  await client.connect();
+  try {
+    return await projectionSnapshot(client, service, schema);
+  } finally {
+    await client.end();
+  }
 }
 
 describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () => {
@@ -60,7 +138,7 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
     await fleet?.stop();
   });
 
-  it('runs for 12 simulated hours; projections, backups, decisions and audits agree with the streams', async () => {
+  it('runs for 12 simulated hours; projections, decisions and audits agree with the streams', async () => {
     fleet = await E2eFleet.start({
       graphNodes: 300,
       simnet: {
@@ -94,10 +172,29 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
     };
     await f.advance(MID_RUN_MS, STEP_MS, closeSomething);
     await f.settle();
+    // Mid-run: what the projections say now, and how far the derived stream went.
+    const midRunMs = f.simNow();
+    const derivedHeadThen = await f.streamHead('derived');
+    const viewsThen = new Map<string, NodeView>();
+    for (const nodeId of f.nodeIds()) viewsThen.set(nodeId, await projectionsView(f, nodeId, midRunMs));
     await f.advance(PERIOD_MS - MID_RUN_MS, STEP_MS, closeSomething);
     await f.settle();
     expect(f.simNow()).toBe(startMs + PERIOD_MS);
     expect(closes).toBeGreaterThan(0);
+
+    // 1. A from-scratch replay of the streams into a fresh schema (the CLI's `lnfleet replay
+    // <service> --no-switch`, folding with each service's own code) gives every row of the live
+    // projection, bookkeeping counters aside.
+    for (const service of ['autopilot', 'chanfitness'] as const) {
+      const live = schemaOf(f, service);
+      const rebuilt = uniqueName(`e2e_${service}_replay`);
+      f.schemas.add(rebuilt);
+      const outcome = await runReplay({ service, switchOver: false, schema: rebuilt }, f.env(live));
+      expect(outcome.events).toBeGreaterThan(0);
+      const [replayed, projected] = [await snapshotOf(f, service, rebuilt), await snapshotOf(f, service, live)];
+      expect(Object.values(projected).some((rows) => rows.length > 0)).toBe(true);
+      expect({ service, tables: replayed }).toEqual({ service, tables: projected });
+    }
 
     const events = await readStream(f, 'events');
     const derived = await readStream(f, 'derived');
@@ -117,5 +214,26 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
       const decided = chosen.get(request!.data.commandId);
       expect(decided).toEqual({ nodeId: channel.nodeId, peer: channel.data.peer, amountSat: request!.data.localFundingSat });
     }
-  });
+
+    // 4. An audit at the mid-run instant, rebuilt from the streams alone (the CLI's `lnfleet audit
+    // <nodeId> --at`), says what the projections said then: channels, balance, policy, opens in
+    // flight, online peers, each peer's fitness and the verdicts the autopilot had, and exactly
+    // the decisions stored by then.
+    const decisionsThen = derived.filter((s) => s.sequence <= derivedHeadThen && s.message.type === 'AutopilotDecision');
+    expect(decisionsThen.length).toBeGreaterThan(0);
+    const chanfitnessEnv = f.env(schemaOf(f, 'chanfitness'), f.chanfitnessSettings());
+    for (const nodeId of f.nodeIds()) {
+      const report = await runAudit({ nodeId, atMs: midRunMs }, chanfitnessEnv);
+      expect({ nodeId, view: auditView(report) }).toEqual({ nodeId, view: viewsThen.get(nodeId) });
+      expect(report.autopilot.decisions.map((d) => d.messageId)).toEqual(decisionsThen.filter((s) => s.message.nodeId === nodeId).map((s) => s.message.id));
+    }
+    const seen = [...viewsThen.values()];
+    expect(seen.some((v) => v.channels.some((c) => c.status === 'open'))).toBe(true);
+    expect(seen.some((v) => v.fitness.length > 0 && v.onlinePeers.length > 0)).toBe(true);
+    // The run takes about a minute on a quiet machine; the shared CI machine can be much slower.
+  }, 600_000);
 });
+
+function schemaOf(fleet: E2eFleet, service: 'autopilot' | 'chanfitness' | 'backup'): string {
+  return (fleet.service(service).context.dataSource.options as { schema: string }).schema;
+}
