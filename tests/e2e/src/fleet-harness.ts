@@ -6,7 +6,7 @@
  * step, waits until every message has been handled (`settle`), so the run is the same whatever
  * the machine's load, and the fleet's state at a step boundary is well defined.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +18,7 @@ import { Topology, type AutopilotConstraints, type HeuristicWeights } from '@lnf
 import { bootstrapService, type RunningService } from '@lnfleet/service-kit';
 import { testInfrastructure, uniqueName, waitFor } from '@lnfleet/testing';
 import { createAutopilotService } from '../../../services/autopilot/src/service.js';
+import { createBackupService } from '../../../services/backup/src/service.js';
 import { Clock as FitnessClock } from '../../../services/chanfitness/src/clock.js';
 import { createChanfitnessService } from '../../../services/chanfitness/src/service.js';
 import { nodeGatewayDefinition } from '../../../services/node-gateway/src/service.js';
@@ -75,7 +76,8 @@ export class E2eFleet {
     readonly connection: NatsConnection,
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
-    readonly backupDir: string,
+    /** backupRoot holds the backup services' directories (`live`, and one per rebuild). */
+    readonly backupRoot: string,
     readonly backupMasterKey: string,
   ) {}
 
@@ -158,6 +160,25 @@ export class E2eFleet {
     };
   }
 
+  /** backupDir is the live backup service's target directory. */
+  get backupDir(): string {
+    return join(this.backupRoot, 'live');
+  }
+
+  /** backupSettings are the backup service's variables: a key of the run's own and its directory. */
+  backupSettings(directory = this.backupDir): Record<string, string> {
+    return { BACKUP_MASTER_KEY: this.backupMasterKey, BACKUP_DIR: directory };
+  }
+
+  /**
+   * startBackup starts a backup service on the run's streams with the simulated clock: the live
+   * one at boot, or a rebuild (a fresh schema, consumer and directory) later.
+   */
+  async startBackup(schema: string, settings: Record<string, string> = {}): Promise<RunningService> {
+    await mkdir(settings.BACKUP_DIR ?? this.backupDir, { recursive: true });
+    return bootstrapService(createBackupService({ clock: { now: () => this.net.clock.now() } }), this.env(schema, { ...this.backupSettings(), ...settings }), { logger: ['error'] });
+  }
+
   /** chanfitnessSettings are chanfitness's variables in this run. */
   chanfitnessSettings(): Record<string, string> {
     // The re-judging sweep runs on a wall-clock timer; verdicts here follow events only.
@@ -189,6 +210,7 @@ export class E2eFleet {
       'chanfitness',
       await bootstrapService(createChanfitnessService({ clock: new SimFitnessClock(simClock.now) }), this.env(uniqueName('e2e_chanfitness'), this.chanfitnessSettings()), logger),
     );
+    this.services.set('backup', await this.startBackup(uniqueName('e2e_backup')));
   }
 
   /** setPolicy sets a node's autopilot policy through the autopilot's HTTP API. */
@@ -285,7 +307,7 @@ export class E2eFleet {
     } finally {
       await client.end();
     }
-    await rm(this.backupDir, { recursive: true, force: true });
+    await rm(this.backupRoot, { recursive: true, force: true });
   }
 }
 

@@ -10,7 +10,9 @@ import pg from 'pg';
 import type { KnownMessage, MessageByType } from '@lnfleet/contracts';
 import { onlinePeers } from '@lnfleet/chanfitness/projection';
 import { projectionSnapshot, readAll, runAudit, runReplay, type AuditReport, type ProjectionSnapshot, type ReplayService } from '@lnfleet/cli';
-import { uniqueName } from '@lnfleet/testing';
+import { uniqueName, waitFor } from '@lnfleet/testing';
+import { join } from 'node:path';
+import { verifyBackups } from '../../../services/backup/src/index.js';
 import { AutopilotEngine } from '../../../services/autopilot/src/decisions/autopilot-engine.js';
 import { FitnessQueries } from '../../../services/chanfitness/src/api/fitness-queries.js';
 import { FitnessProjection } from '../../../services/chanfitness/src/projection/fitness-projection.js';
@@ -138,7 +140,7 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
     await fleet?.stop();
   });
 
-  it('runs for 12 simulated hours; projections, decisions and audits agree with the streams', async () => {
+  it('runs for 12 simulated hours; projections, backups, decisions and audits agree with the streams', async () => {
     fleet = await E2eFleet.start({
       graphNodes: 300,
       simnet: {
@@ -196,6 +198,45 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
       expect({ service, tables: replayed }).toEqual({ service, tables: projected });
     }
 
+    // 1 (backup). The backup service rebuilds with its own mechanism: a fresh schema, a new
+    // durable consumer and directory, from the start of the stream. It must store the same
+    // versions, byte for byte (the time a version was stored aside: that is the rebuild's clock).
+    {
+      const rebuiltSchema = uniqueName('e2e_backup_replay');
+      const rebuild = await f.startBackup(rebuiltSchema, { BACKUP_CONSUMER: 'backup-e2e-rebuild', BACKUP_DIR: join(f.backupRoot, 'rebuild') });
+      try {
+        const eventsHead = await f.streamHead('events');
+        await waitFor(
+          'the backup rebuild to catch up',
+          () => f.jsm.consumers.info(f.topology.streamName('events'), 'backup-e2e-rebuild'),
+          (info) => info.ack_floor.stream_seq >= eventsHead && info.num_ack_pending === 0,
+          300_000,
+        );
+      } finally {
+        await rebuild.stop();
+      }
+      const [replayed, stored] = [await backupTables(f, rebuiltSchema), await backupTables(f, schemaOf(f, 'backup'))];
+      expect(stored.backup_version?.length).toBeGreaterThan(f.nodeIds().length);
+      expect(replayed).toEqual(stored);
+    }
+
+    // 2. Every node's latest backup holds exactly the channels the event stream says it has
+    // (the backup service's verifyBackups: decrypts each latest version with the master key and
+    // compares it with the channel set it folds from the stream; the file in the directory too).
+    const verification = await verifyBackups({
+      masterKey: f.backupMasterKey,
+      database: { url: f.databaseUrl, schema: schemaOf(f, 'backup') },
+      connection: f.connection,
+      namespace: f.namespace,
+      directory: f.backupDir,
+      consumer: 'backup',
+    });
+    expect(verification.lagging).toBe(false);
+    expect(verification.nodes.filter((node) => !node.ok)).toEqual([]);
+    expect(verification.nodes.map((node) => node.nodeId).sort()).toEqual(f.nodeIds().sort());
+    expect(verification.nodes.every((node) => node.file === 'ok' && node.backupVersion !== null && node.expectedChannels > 0)).toBe(true);
+    expect(verification.ok).toBe(true);
+
     const events = await readStream(f, 'events');
     const derived = await readStream(f, 'derived');
 
@@ -233,6 +274,21 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
     // The run takes about a minute on a quiet machine; the shared CI machine can be much slower.
   }, 600_000);
 });
+
+/** backupTables reads every row of the backup service's tables in a schema, in key order, without the time a version was stored. */
+async function backupTables(fleet: E2eFleet, schema: string): Promise<Record<string, Record<string, unknown>[]>> {
+  const tables: Record<string, Record<string, unknown>[]> = {};
+  for (const [table, order] of [
+    ['backup_node', 'node_id'],
+    ['backup_channel', 'node_id, channel_point'],
+    ['backup_version', 'node_id, version'],
+    ['backup_own', 'node_id, version'],
+  ] as const) {
+    const rows = await fleet.query(`SELECT * FROM "${schema}"."${table}" ORDER BY ${order}`);
+    tables[table] = rows.map(({ created_at: _storedAt, ...row }) => row);
+  }
+  return tables;
+}
 
 function schemaOf(fleet: E2eFleet, service: 'autopilot' | 'chanfitness' | 'backup'): string {
   return (fleet.service(service).context.dataSource.options as { schema: string }).schema;
