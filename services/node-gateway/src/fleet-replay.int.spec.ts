@@ -92,12 +92,19 @@ describe('a 100-node simulated fleet behind the gateway, replayed from the strea
       await messages.close();
       return byNode;
     };
+    // The simulation stands still from here on, so each node's final state is read once.
+    const unresolvedOf = new Map<string, string[]>();
+    for (const node of net.nodes) {
+      const closes = await node.closedChannels();
+      unresolvedOf.set(node.pubkey, closes.filter((c) => c.closeType === 'LOCAL_FORCE_CLOSE' && !c.resolved).map((c) => c.channelPoint).sort());
+    }
     const expected = (pubkey: string) => {
       const node = net.node(pubkey)!;
       return {
         channels: Object.fromEntries([...node.pendingChannelPoints().map((p) => [p, 'pending'] as const), ...node.openChannelStates().map((c) => [c.channelPoint, 'open'] as const)]),
         onlinePeers: node.onlinePeerList(),
         balance: node.balance(),
+        unresolved: unresolvedOf.get(pubkey) ?? [],
       };
     };
     const matches = (byNode: Map<string, { state: PublishedState }>): boolean => net.nodes.every((node) => isDeepStrictEqual(byNode.get(node.pubkey)?.state, expected(node.pubkey)));
@@ -110,6 +117,8 @@ describe('a 100-node simulated fleet behind the gateway, replayed from the strea
       // The channel events alone, without any snapshot, give the channel set too: nothing missed while down.
       const fromFacts = events.filter((e) => e.type !== 'NodeStateSnapshot').reduce<PublishedState>(evolvePublished, initialPublishedState());
       expect(fromFacts.channels).toEqual(expected(node.pubkey).channels);
+      // Local force closes resolved while the gateway was down were reconciled: only those still time-locked remain.
+      expect(fromFacts.unresolved).toEqual(expected(node.pubkey).unresolved);
       const opened = events.filter((e) => e.type === 'ChannelOpened').map((e) => (e.data as { channelPoint: string }).channelPoint);
       expect(new Set(opened).size).toBe(opened.length);
       expect(new Set(events.map((e) => e.id)).size).toBe(events.length);

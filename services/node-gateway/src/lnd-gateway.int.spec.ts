@@ -176,6 +176,39 @@ describe('node-gateway serving an lnd node over gRPC, with real NATS and Postgre
     await waitFor('the live ChannelOpened', storedEvents, (e) => ofType(e, 'ChannelOpened').some((x) => x.data.channelPoint === opened));
   });
 
+  it('reconciles force closes across an absence: the resolution of one closed before, and the close of one still time-locked', async () => {
+    lnd.peerOnline(carol);
+    const resolvedAway = lnd.openPending(carol, 300_000);
+    lnd.confirm(resolvedAway);
+    const closedAway = lnd.openPending(carol, 200_000);
+    lnd.confirm(closedAway);
+    const fleet = await startGateway();
+    const alice = lnd.identityPubkey;
+    lnd.close(resolvedAway, 'LOCAL_FORCE_CLOSE');
+    await waitFor('the live ChannelClosed', storedEvents, (e) => ofType(e, 'ChannelClosed').length === 1);
+
+    lnd.goAway();
+    await waitFor('the session to notice', () => fleet.health()[0]?.status, (s) => s !== 'connected');
+    lnd.resolve(resolvedAway);
+    lnd.close(closedAway, 'LOCAL_FORCE_CLOSE');
+    await lnd.comeBack();
+    await waitFor('the second connect', () => fleet.session('alice')?.connectCount, (n) => n === 2, 30_000);
+
+    const events = await storedEvents();
+    expect(ofType(events, 'ChannelResolved').map((e) => [e.id, e.data.channelPoint])).toEqual([[deterministicId('ChannelResolved', alice, resolvedAway), resolvedAway]]);
+    // lnd lists a force close it is still resolving among its pending channels, without short channel id.
+    expect(ofType(events, 'ChannelClosed').map((e) => [e.data.channelPoint, e.data.closeType, e.data.closeInitiator])).toEqual([
+      [resolvedAway, 'LOCAL_FORCE_CLOSE', 'LOCAL'],
+      [closedAway, 'LOCAL_FORCE_CLOSE', 'LOCAL'],
+    ]);
+    expect(ofType(events, 'ChannelClosed')[1]?.data).toMatchObject({ chanId: '0', capacitySat: 200_000, closingTxid: lnd.closed[1]?.closing_tx_hash });
+
+    // Its resolution, live, completes the picture.
+    await waitFor('the streams again', () => lnd.fullySubscribed(), Boolean);
+    lnd.resolve(closedAway);
+    await waitFor('the second ChannelResolved', storedEvents, (e) => ofType(e, 'ChannelResolved').length === 2);
+  });
+
   it('re-subscribes when lnd drops its streams and publishes what it missed in between', async () => {
     lnd.peerOnline(carol);
     const fleet = await startGateway();

@@ -17,7 +17,7 @@ export function open(i: number): OpenChannelState {
 }
 
 export function closed(i: number, closeType: ClosedChannelSummary['closeType'] = 'COOPERATIVE_CLOSE'): ClosedChannelSummary {
-  return { channelPoint: point(i), chanId: String(1_000 + i), peer: peer(i), capacitySat: 1_000_000, closeType, closingTxid: 'f'.repeat(64), closeHeight: 900_000, settledBalanceSat: 990_000, openInitiator: 'LOCAL', closeInitiator: 'LOCAL' };
+  return { channelPoint: point(i), chanId: String(1_000 + i), peer: peer(i), capacitySat: 1_000_000, closeType, closingTxid: 'f'.repeat(64), closeHeight: 900_000, settledBalanceSat: 990_000, openInitiator: 'LOCAL', closeInitiator: 'LOCAL', resolved: true };
 }
 
 export const BALANCE: WalletBalance = { confirmedSat: 5_000_000, unconfirmedSat: 0, lockedSat: 0, channelLocalSat: 1_000_000, channelRemoteSat: 0 };

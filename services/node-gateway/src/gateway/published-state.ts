@@ -13,11 +13,22 @@ export interface PublishedState {
   readonly onlinePeers: readonly string[];
   /** balance is null until one was published. */
   readonly balance: WalletBalance | null;
+  /**
+   * unresolved lists (sorted) the local force closes announced by ChannelClosed whose
+   * ChannelResolved was not published yet: their funds are still time-locked, and a resolution
+   * that happens while the gateway is away is published on the next connect.
+   */
+  readonly unresolved: readonly string[];
 }
 
 /** initialPublishedState is a node the gateway never published anything about. */
 export function initialPublishedState(): PublishedState {
-  return { channels: {}, onlinePeers: [], balance: null };
+  return { channels: {}, onlinePeers: [], balance: null, unresolved: [] };
+}
+
+/** withDefaults completes a state saved by an older version (before `unresolved`). */
+export function withDefaults(state: Partial<PublishedState>): PublishedState {
+  return { ...initialPublishedState(), ...state };
 }
 
 /** evolvePublished applies one published event; events that do not change the tracked state leave it as is. */
@@ -30,10 +41,14 @@ export function evolvePublished(state: PublishedState, event: KnownMessage): Pub
     case 'ChannelOpened':
       return { ...state, channels: { ...state.channels, [event.data.channelPoint]: 'open' } };
     case 'ChannelClosed': {
-      if (!(event.data.channelPoint in state.channels)) return state;
-      const { [event.data.channelPoint]: _closed, ...rest } = state.channels;
-      return { ...state, channels: rest };
+      const point = event.data.channelPoint;
+      const unresolved = event.data.closeType === 'LOCAL_FORCE_CLOSE' && !state.unresolved.includes(point) ? [...state.unresolved, point].sort() : state.unresolved;
+      if (!(point in state.channels)) return unresolved === state.unresolved ? state : { ...state, unresolved };
+      const { [point]: _closed, ...rest } = state.channels;
+      return { ...state, channels: rest, unresolved };
     }
+    case 'ChannelResolved':
+      return state.unresolved.includes(event.data.channelPoint) ? { ...state, unresolved: state.unresolved.filter((p) => p !== event.data.channelPoint) } : state;
     case 'PeerOnline':
       return state.onlinePeers.includes(event.data.peer) ? state : { ...state, onlinePeers: [...state.onlinePeers, event.data.peer].sort() };
     case 'PeerOffline':
@@ -44,10 +59,10 @@ export function evolvePublished(state: PublishedState, event: KnownMessage): Pub
       const channels: Record<string, 'pending' | 'open'> = {};
       for (const channel of event.data.pendingChannels) channels[channel.channelPoint] = 'pending';
       for (const channel of event.data.openChannels) channels[channel.channelPoint] = 'open';
-      return { channels, onlinePeers: [...event.data.onlinePeers].sort(), balance: event.data.balance };
+      return { ...state, channels, onlinePeers: [...event.data.onlinePeers].sort(), balance: event.data.balance };
     }
     default:
-      // Every other message (resolutions, backups, command outcomes, other services' facts)
+      // Every other message (backups, command outcomes, other services' facts)
       // leaves the channel/peer/balance picture unchanged.
       return state;
   }

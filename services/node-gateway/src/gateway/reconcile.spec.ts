@@ -74,6 +74,29 @@ describe('reconcile', () => {
     expect(result.unexplained).toEqual([point(1)]);
   });
 
+  it('announces the resolution of a local force close that was resolved while away', () => {
+    const closedLive = translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: { ...closed(1, 'LOCAL_FORCE_CLOSE'), resolved: false } });
+    const result = given([channelOpenedEvent(NODE, open(1), T0), ...closedLive])
+      .when(current({ closedChannels: [closed(1, 'LOCAL_FORCE_CLOSE')] }))
+      .then([['ChannelResolved', point(1)]]);
+    expect(result.missed[0]!.id).toBe(deterministicId('ChannelResolved', NODE, point(1)));
+    // Still time-locked: nothing to announce yet, and it stays owed.
+    given([channelOpenedEvent(NODE, open(1), T0), ...closedLive])
+      .when(current({ closedChannels: [{ ...closed(1, 'LOCAL_FORCE_CLOSE'), resolved: false }] }))
+      .then([]);
+  });
+
+  it('announces a local force close and its resolution when both happened while away, and nothing owed once resolved', () => {
+    const published = [channelOpenedEvent(NODE, open(1), T0)];
+    const result = given(published)
+      .when(current({ closedChannels: [closed(1, 'LOCAL_FORCE_CLOSE')] }))
+      .then([['ChannelClosed', point(1)], ['ChannelResolved', point(1)]]);
+    const after = [...published, ...result.missed].reduce<PublishedState>(evolvePublished, initialPublishedState());
+    expect(after.unresolved).toEqual([]);
+    const stillLocked = given(published).when(current({ closedChannels: [{ ...closed(1, 'LOCAL_FORCE_CLOSE'), resolved: false }] })).then([['ChannelClosed', point(1)]]);
+    expect([...published, ...stillLocked.missed].reduce<PublishedState>(evolvePublished, initialPublishedState()).unresolved).toEqual([point(1)]);
+  });
+
   it('does not re-announce a closed channel that is still in the closed list', () => {
     given([channelOpenedEvent(NODE, open(1), T0), ...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(1) })])
       .when(current({ closedChannels: [closed(1)] }))
@@ -93,12 +116,22 @@ describe('evolvePublished', () => {
       ...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(2) }),
     ];
     const state = events.reduce<PublishedState>(evolvePublished, initialPublishedState());
-    expect(state).toEqual({ channels: { [point(1)]: 'pending' }, onlinePeers: [peer(1)], balance: BALANCE });
+    expect(state).toEqual({ channels: { [point(1)]: 'pending' }, onlinePeers: [peer(1)], balance: BALANCE, unresolved: [] });
 
     const late = evolvePublished(evolvePublished(state, channelOpenedEvent(NODE, open(1), T0)), events[0]!);
     expect(late.channels[point(1)]).toBe('open');
 
     const snapshot = reconcile(NODE, state, current({ openChannels: [open(5)], onlinePeers: [peer(5)] }), T0).snapshot;
-    expect(evolvePublished(state, snapshot)).toEqual({ channels: { [point(5)]: 'open' }, onlinePeers: [peer(5)], balance: BALANCE });
+    expect(evolvePublished(state, snapshot)).toEqual({ channels: { [point(5)]: 'open' }, onlinePeers: [peer(5)], balance: BALANCE, unresolved: [] });
+  });
+
+  it('owes a ChannelResolved for each local force close until it is published; a snapshot does not clear the debt', () => {
+    const forceClosed = [...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(1, 'LOCAL_FORCE_CLOSE') }), ...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(2, 'COOPERATIVE_CLOSE') })];
+    const owed = forceClosed.reduce<PublishedState>(evolvePublished, initialPublishedState());
+    expect(owed.unresolved).toEqual([point(1)]);
+    const snapshot = reconcile(NODE, owed, current(), T0).snapshot;
+    expect(evolvePublished(owed, snapshot).unresolved).toEqual([point(1)]);
+    const resolved = translateNotification(NODE, { type: 'channelFullyResolved', atMs: T0, channelPoint: point(1) });
+    expect(resolved.reduce<PublishedState>(evolvePublished, owed).unresolved).toEqual([]);
   });
 });

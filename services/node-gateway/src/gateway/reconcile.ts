@@ -10,7 +10,7 @@ import {
 } from '@lnfleet/contracts';
 import type { ClosedChannelSummary, NodeInfo } from '../node/lightning-node.js';
 import type { PublishedState } from './published-state.js';
-import { channelClosedEvent, channelOpenedEvent, channelPendingEvent, isoTime } from './translate.js';
+import { channelClosedEvent, channelOpenedEvent, channelPendingEvent, channelResolvedEvent, isoTime } from './translate.js';
 
 /** CurrentNodeState is what the node reports on (re)connect, read with the port's queries. */
 export interface CurrentNodeState {
@@ -41,7 +41,9 @@ export interface Reconciliation {
  * - a pending channel never announced -> ChannelOpenPending;
  * - an open channel not announced as open -> ChannelOpened (on the very first connect, every
  *   existing channel, so that a replay of the events alone gives the node's channel set);
- * - an announced channel that is gone -> ChannelClosed from the node's close summary.
+ * - an announced channel that is gone -> ChannelClosed from the node's close summary;
+ * - a local force close whose outputs are now all swept, announced closed before or just now ->
+ *   ChannelResolved (after its ChannelClosed).
  * Missed events carry the reconnect time (`atMs`): when they really happened is not known. Their
  * ids are the live ones, so a fact both seen live and reconciled is stored once.
  */
@@ -61,8 +63,15 @@ export function reconcile(nodeId: string, last: PublishedState, current: Current
   for (const channelPoint of Object.keys(last.channels).sort()) {
     if (live.has(channelPoint)) continue;
     const summary = closedByPoint.get(channelPoint);
-    if (summary === undefined) unexplained.push(channelPoint);
-    else missed.push(channelClosedEvent(nodeId, summary, atMs));
+    if (summary === undefined) {
+      unexplained.push(channelPoint);
+      continue;
+    }
+    missed.push(channelClosedEvent(nodeId, summary, atMs));
+    if (summary.closeType === 'LOCAL_FORCE_CLOSE' && summary.resolved) missed.push(channelResolvedEvent(nodeId, channelPoint, atMs));
+  }
+  for (const channelPoint of last.unresolved) {
+    if (closedByPoint.get(channelPoint)?.resolved === true) missed.push(channelResolvedEvent(nodeId, channelPoint, atMs));
   }
   return { missed, snapshot: snapshotEvent(nodeId, current, atMs), unexplained };
 }

@@ -27,7 +27,9 @@ describe('translateNotification', () => {
   it('turns an open into ChannelOpened and a close into ChannelClosed with its close type', () => {
     when({ type: 'channelOpened', atMs: T0, channel: open(1) }).then([{ type: 'ChannelOpened', data: open(1), id: deterministicId('ChannelOpened', NODE, point(1)) }]);
     const summary = closed(2, 'LOCAL_FORCE_CLOSE');
-    when({ type: 'channelClosed', atMs: T0, channel: summary }).then([{ type: 'ChannelClosed', data: { ...summary }, id: deterministicId('ChannelClosed', NODE, point(2)) }]);
+    // Whether the close is resolved yet is the node's state, not part of the fact.
+    const { resolved: _resolved, ...fact } = summary;
+    when({ type: 'channelClosed', atMs: T0, channel: summary }).then([{ type: 'ChannelClosed', data: fact, id: deterministicId('ChannelClosed', NODE, point(2)) }]);
   });
 
   it('turns full resolution, peers and balances into their events', () => {

@@ -72,6 +72,11 @@ export function channelClosedEvent(nodeId: string, channel: ClosedChannelSummary
   });
 }
 
+/** channelResolvedEvent is the ChannelResolved of a closed channel whose outputs are all swept. */
+export function channelResolvedEvent(nodeId: string, channelPoint: string, atMs: number): KnownMessage {
+  return createMessage(ChannelResolved, { id: deterministicId('ChannelResolved', nodeId, channelPoint), nodeId, occurredAt: isoTime(atMs), causationId: null, data: { channelPoint } });
+}
+
 /**
  * translateNotification turns one node notification into the contract events it means (none for
  * notifications the contracts do not carry: channel active/inactive and stream drops, which the
@@ -87,7 +92,7 @@ export function translateNotification(nodeId: string, notification: NodeNotifica
     case 'channelClosed':
       return [channelClosedEvent(nodeId, notification.channel, notification.atMs)];
     case 'channelFullyResolved':
-      return [createMessage(ChannelResolved, { id: deterministicId('ChannelResolved', nodeId, notification.channelPoint), nodeId, occurredAt, causationId: null, data: { channelPoint: notification.channelPoint } })];
+      return [channelResolvedEvent(nodeId, notification.channelPoint, notification.atMs)];
     case 'peerOnline':
       return [createMessage(PeerOnline, { id: deterministicId('PeerOnline', nodeId, notification.peer, notification.atMs), nodeId, occurredAt, causationId: null, data: { peer: notification.peer } })];
     case 'peerOffline':

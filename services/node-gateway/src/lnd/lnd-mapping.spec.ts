@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { channelPointOf, closedSummaryOf, commitmentTypeOf, describeRpcError, displayTxid, isConnectionError, LndProtocolError, openFailureKindOf, satOf } from './lnd-mapping.js';
+import { channelPointOf, closedSummaryOf, forceClosingSummaryOf, commitmentTypeOf, describeRpcError, displayTxid, isConnectionError, LndProtocolError, openFailureKindOf, satOf } from './lnd-mapping.js';
 
 const serviceError = (code: status, details: string): ServiceError => Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 
@@ -33,10 +33,19 @@ describe('lnd message mapping', () => {
       close_type: 'FUNDING_CANCELED',
       open_initiator: 'INITIATOR_REMOTE',
       close_initiator: 'INITIATOR_UNKNOWN',
-    });
-    expect(summary).toMatchObject({ closingTxid: null, closeType: 'FUNDING_CANCELED', openInitiator: 'REMOTE', closeInitiator: 'UNKNOWN' });
+    }, true);
+    expect(summary).toMatchObject({ closingTxid: null, closeType: 'FUNDING_CANCELED', openInitiator: 'REMOTE', closeInitiator: 'UNKNOWN', resolved: true });
     expect(commitmentTypeOf('SIMPLE_TAPROOT')).toBe('SIMPLE_TAPROOT');
     expect(commitmentTypeOf('SOME_FUTURE_TYPE')).toBe('UNKNOWN_COMMITMENT_TYPE');
+  });
+
+  it('describes a force close lnd is still resolving, telling local from remote by who initiated it', () => {
+    const channel = { remote_node_pub: `02${'cd'.repeat(32)}`, channel_point: `${'ab'.repeat(32)}:0`, capacity: '500000', local_balance: '480000', remote_balance: '0', initiator: 'INITIATOR_LOCAL' as const, commitment_type: 'ANCHORS', private: false };
+    const local = forceClosingSummaryOf({ channel: { ...channel, chan_status_flags: 'ChanStatusCommitBroadcasted|ChanStatusLocalCloseInitiator' }, closing_txid: 'ef'.repeat(32) });
+    expect(local).toEqual({ channelPoint: channel.channel_point, chanId: '0', peer: channel.remote_node_pub, capacitySat: 500_000, closeType: 'LOCAL_FORCE_CLOSE', closingTxid: 'ef'.repeat(32), closeHeight: 0, settledBalanceSat: 480_000, openInitiator: 'LOCAL', closeInitiator: 'LOCAL', resolved: false });
+    const remote = forceClosingSummaryOf({ channel: { ...channel, chan_status_flags: 'ChanStatusRemoteCloseInitiator' }, closing_txid: 'ef'.repeat(32) });
+    expect(remote).toMatchObject({ closeType: 'REMOTE_FORCE_CLOSE', closeInitiator: 'REMOTE', resolved: false });
+    expect(forceClosingSummaryOf({ channel: null, closing_txid: '' })).toBeNull();
   });
 
   it.each([

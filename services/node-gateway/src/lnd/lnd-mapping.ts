@@ -8,6 +8,7 @@ import type {
   LndChannelEdge,
   LndChannelPoint,
   LndChanBackupSnapshot,
+  LndForceClosedChannel,
   LndGetInfoResponse,
   LndGraphNode,
   LndInitiator,
@@ -104,8 +105,12 @@ export function pendingChannelOf(channel: LndPendingChannel): PendingChannel {
 
 const NO_TXID = /^0*$/;
 
-/** closedSummaryOf maps a ChannelCloseSummary; lnd writes an empty or all-zero closing txid when there is none. */
-export function closedSummaryOf(summary: LndChannelCloseSummary): ClosedChannelSummary {
+/**
+ * closedSummaryOf maps a ChannelCloseSummary; lnd writes an empty or all-zero closing txid when
+ * there is none. `resolved`: ClosedChannels lists only fully resolved closes; a CLOSED_CHANNEL
+ * event comes before the resolution.
+ */
+export function closedSummaryOf(summary: LndChannelCloseSummary, resolved: boolean): ClosedChannelSummary {
   return {
     channelPoint: summary.channel_point,
     chanId: summary.chan_id,
@@ -117,6 +122,33 @@ export function closedSummaryOf(summary: LndChannelCloseSummary): ClosedChannelS
     settledBalanceSat: satOf(summary.settled_balance, 'settled_balance'),
     openInitiator: initiatorOf(summary.open_initiator),
     closeInitiator: initiatorOf(summary.close_initiator),
+    resolved,
+  };
+}
+
+/**
+ * forceClosingSummaryOf describes a force close lnd still resolves (PendingChannels'
+ * pending_force_closing_channels). lnd lists local and remote force closes together there; the
+ * side that initiated the close (chan_status_flags) tells them apart. That listing has no short
+ * channel id nor close height: they are "0" and 0 until ClosedChannels has the full summary.
+ */
+export function forceClosingSummaryOf(closing: LndForceClosedChannel): ClosedChannelSummary | null {
+  const channel = closing.channel;
+  if (channel === null) return null;
+  const local = channel.chan_status_flags.includes('ChanStatusLocalCloseInitiator');
+  const remote = channel.chan_status_flags.includes('ChanStatusRemoteCloseInitiator');
+  return {
+    channelPoint: channel.channel_point,
+    chanId: '0',
+    peer: channel.remote_node_pub,
+    capacitySat: satOf(channel.capacity, 'capacity'),
+    closeType: local ? 'LOCAL_FORCE_CLOSE' : 'REMOTE_FORCE_CLOSE',
+    closingTxid: NO_TXID.test(closing.closing_txid) ? null : closing.closing_txid,
+    closeHeight: 0,
+    settledBalanceSat: satOf(channel.local_balance, 'local_balance'),
+    openInitiator: initiatorOf(channel.initiator),
+    closeInitiator: local ? 'LOCAL' : remote ? 'REMOTE' : 'UNKNOWN',
+    resolved: false,
   };
 }
 

@@ -100,11 +100,20 @@ export interface LndPendingChannel {
   initiator: LndInitiator;
   commitment_type: string;
   private: boolean;
+  /** chan_status_flags is lnd's channel status bit names joined by "|" (e.g. "ChanStatusLocalCloseInitiator"). */
+  chan_status_flags: string;
 }
 
-/** LndPendingChannelsResponse is PendingChannelsResponse, reduced to pending opens. */
+/** LndForceClosedChannel is PendingChannelsResponse.ForceClosedChannel: closed on chain, outputs not all swept. */
+export interface LndForceClosedChannel {
+  channel: LndPendingChannel | null;
+  closing_txid: string;
+}
+
+/** LndPendingChannelsResponse is PendingChannelsResponse, reduced to pending opens and force closes being resolved. */
 export interface LndPendingChannelsResponse {
   pending_open_channels: Array<{ channel: LndPendingChannel | null }>;
+  pending_force_closing_channels: LndForceClosedChannel[];
 }
 
 /** LndWalletBalanceResponse is WalletBalanceResponse. */

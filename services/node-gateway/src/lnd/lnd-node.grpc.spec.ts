@@ -60,6 +60,7 @@ describe('LndNode over gRPC against a test lnd', () => {
       settledBalanceSat: 200_000,
       openInitiator: 'LOCAL',
       closeInitiator: 'REMOTE',
+      resolved: true,
     });
     expect(await node.onlinePeers()).toEqual([carol]);
     expect(await node.walletBalance()).toEqual({ confirmedSat: lnd.wallet.confirmed, unconfirmedSat: 0, lockedSat: 0, channelLocalSat: 1_000_000, channelRemoteSat: 0 });

@@ -18,6 +18,7 @@ import {
   closedSummaryOf,
   describeRpcError,
   displayTxid,
+  forceClosingSummaryOf,
   graphEdgeOf,
   graphNodeOf,
   isConnectionError,
@@ -143,10 +144,20 @@ export class LndNode implements LightningNode {
     return response.pending_open_channels.flatMap((pending) => (pending.channel === null ? [] : [pendingChannelOf(pending.channel)]));
   }
 
+  /**
+   * closedChannels joins ClosedChannels (fully resolved closes of every type: no filter flag set)
+   * and the force closes lnd is still resolving (PendingChannels), so that a channel closed while
+   * the gateway was away is explained even before its outputs are swept.
+   */
   async closedChannels(): Promise<ClosedChannelSummary[]> {
-    // No filter flags set: lnd returns closes of every type.
-    const response = await this.call<{ channels: LndChannelCloseSummary[] }>('ClosedChannels', {});
-    return response.channels.map(closedSummaryOf);
+    const [closed, pending] = await Promise.all([this.call<{ channels: LndChannelCloseSummary[] }>('ClosedChannels', {}), this.call<LndPendingChannelsResponse>('PendingChannels', {})]);
+    const resolved = closed.channels.map((summary) => closedSummaryOf(summary, true));
+    const known = new Set(resolved.map((summary) => summary.channelPoint));
+    const resolving = pending.pending_force_closing_channels.flatMap((closing) => {
+      const summary = forceClosingSummaryOf(closing);
+      return summary === null || known.has(summary.channelPoint) ? [] : [summary];
+    });
+    return [...resolved, ...resolving];
   }
 
   async onlinePeers(): Promise<string[]> {
@@ -338,7 +349,7 @@ class LndSubscription implements NodeSubscription {
       case 'OPEN_CHANNEL':
         return update.open_channel ? [{ type: 'channelOpened', atMs, channel: openChannelStateOf(update.open_channel) }, ...(await this.balanceCheck(atMs))] : [];
       case 'CLOSED_CHANNEL':
-        return update.closed_channel ? [{ type: 'channelClosed', atMs, channel: closedSummaryOf(update.closed_channel) }, ...(await this.balanceCheck(atMs))] : [];
+        return update.closed_channel ? [{ type: 'channelClosed', atMs, channel: closedSummaryOf(update.closed_channel, false) }, ...(await this.balanceCheck(atMs))] : [];
       case 'ACTIVE_CHANNEL':
         return update.active_channel ? [{ type: 'channelActive', atMs, channelPoint: channelPointOf(update.active_channel) }] : [];
       case 'INACTIVE_CHANNEL':

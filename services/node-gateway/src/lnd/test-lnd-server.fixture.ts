@@ -76,7 +76,10 @@ export class TestLndServer {
   /** channels are the open channels by channel point. */
   readonly channels = new Map<string, LndChannel>();
   readonly pending = new Map<string, LndPendingChannel>();
+  /** closed are the closes on chain; those in `resolving` still have outputs to sweep. */
   readonly closed: LndChannelCloseSummary[] = [];
+  /** resolving holds the local force closes not yet fully resolved (lnd lists them in PendingChannels, not ClosedChannels). */
+  readonly resolving = new Set<string>();
   /** peers are the connected peers (pubkey -> address). */
   readonly peers = new Map<string, string>();
   wallet = { confirmed: 5_000_000, unconfirmed: 0, locked: 0 };
@@ -146,6 +149,7 @@ export class TestLndServer {
       initiator,
       commitment_type: 'ANCHORS',
       private: options.private ?? false,
+      chan_status_flags: 'ChanStatusDefault',
     });
     if (initiator === 'INITIATOR_LOCAL') this.wallet.confirmed -= capacitySat;
     this.emit('channels', { type: 'PENDING_OPEN_CHANNEL', pending_open_channel: { txid: txidInternal, output_index: this.fundingCount % 3, fee_per_vbyte: '2', local_close_tx: false } });
@@ -198,7 +202,8 @@ export class TestLndServer {
       close_initiator: closeInitiator,
     };
     this.closed.push(summary);
-    if (closeType !== 'LOCAL_FORCE_CLOSE') this.wallet.confirmed += Number(channel.local_balance);
+    if (closeType === 'LOCAL_FORCE_CLOSE') this.resolving.add(point);
+    else this.wallet.confirmed += Number(channel.local_balance);
     if (channel.active) this.emit('channels', { type: 'INACTIVE_CHANNEL', inactive_channel: this.lndPoint(point) });
     this.emit('channels', { type: 'CLOSED_CHANNEL', closed_channel: summary });
     this.emitBackup();
@@ -209,7 +214,7 @@ export class TestLndServer {
   resolve(point: string): void {
     const summary = this.closed.find((c) => c.channel_point === point);
     if (summary === undefined) throw new Error(`no closed channel ${point}`);
-    if (summary.close_type === 'LOCAL_FORCE_CLOSE') this.wallet.confirmed += Number(summary.settled_balance);
+    if (this.resolving.delete(point)) this.wallet.confirmed += Number(summary.settled_balance);
     this.emit('channels', { type: 'FULLY_RESOLVED_CHANNEL', fully_resolved_channel: this.lndPoint(point) });
   }
 
@@ -294,8 +299,19 @@ export class TestLndServer {
         num_peers: this.peers.size,
       })),
       ListChannels: unary(() => ({ channels: [...this.channels.values()] })),
-      PendingChannels: unary(() => ({ total_limbo_balance: '0', pending_open_channels: [...this.pending.values()].map((channel) => ({ channel, commit_fee: '0', funding_expiry_blocks: 2016 })) })),
-      ClosedChannels: unary(() => ({ channels: this.closed })),
+      PendingChannels: unary(() => ({
+        total_limbo_balance: '0',
+        pending_open_channels: [...this.pending.values()].map((channel) => ({ channel, commit_fee: '0', funding_expiry_blocks: 2016 })),
+        pending_force_closing_channels: this.closed
+          .filter((c) => this.resolving.has(c.channel_point))
+          .map((c) => ({
+            channel: { remote_node_pub: c.remote_pubkey, channel_point: c.channel_point, capacity: c.capacity, local_balance: c.settled_balance, initiator: c.open_initiator, chan_status_flags: 'ChanStatusCommitBroadcasted|ChanStatusLocalCloseInitiator' },
+            closing_txid: c.closing_tx_hash,
+            limbo_balance: c.settled_balance,
+          })),
+      })),
+      // As lnd: only closes whose outputs are all swept.
+      ClosedChannels: unary(() => ({ channels: this.closed.filter((c) => !this.resolving.has(c.channel_point)) })),
       ListPeers: unary(() => ({ peers: [...this.peers].map(([pub_key, address]) => ({ pub_key, address, inbound: false })) })),
       WalletBalance: unary(() => ({
         total_balance: String(this.wallet.confirmed + this.wallet.unconfirmed),

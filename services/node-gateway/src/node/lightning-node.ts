@@ -41,6 +41,12 @@ export interface ClosedChannelSummary {
   readonly settledBalanceSat: number;
   readonly openInitiator: 'UNKNOWN' | 'LOCAL' | 'REMOTE' | 'BOTH';
   readonly closeInitiator: 'UNKNOWN' | 'LOCAL' | 'REMOTE' | 'BOTH';
+  /**
+   * resolved says every output of the close is swept (lnd's FULLY_RESOLVED has happened; lnd's
+   * ClosedChannels lists only such closes, PendingChannels the others). A LOCAL_FORCE_CLOSE stays
+   * unresolved until its time-locked outputs are swept.
+   */
+  readonly resolved: boolean;
 }
 
 /** ChannelBackup is lnd's packed, encrypted multi-channel backup and the channels it covers. */

@@ -136,7 +136,7 @@ export class SimNode implements LightningNode {
   }
 
   closedChannels(): Promise<ClosedChannelSummary[]> {
-    return Promise.resolve([...this.closed]);
+    return Promise.resolve(this.closed.map((summary) => ({ ...summary, resolved: !this.forceClosing.has(summary.channelPoint) })));
   }
 
   onlinePeers(): Promise<string[]> {
@@ -239,6 +239,8 @@ export class SimNode implements LightningNode {
       settledBalanceSat: noClosingTx ? 0 : local,
       openInitiator: channel.initiator,
       closeInitiator: closeType === 'REMOTE_FORCE_CLOSE' || closeType === 'BREACH_CLOSE' ? 'REMOTE' : 'LOCAL',
+      // Only a local force close has time-locked outputs to sweep in the simulation.
+      resolved: closeType !== 'LOCAL_FORCE_CLOSE',
     };
     this.closed.push(summary);
     const at = this.context.clock.now();

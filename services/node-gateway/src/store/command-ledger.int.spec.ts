@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '@lnfleet/service-kit';
 import { testSchema, waitFor, type TestSchema } from '@lnfleet/testing';
 import type { OpenOutcome } from '../gateway/open-channel.js';
+import type { PublishedState } from '../gateway/published-state.js';
 import { CommandInProgressError, CommandLedger, type CommandSteps } from './command-ledger.js';
 import { OpenChannelCommandRow, PublishedNodeStateRow } from './entities.js';
 import { NODE_GATEWAY_MIGRATIONS } from './migrations.js';
@@ -88,9 +89,15 @@ describe('CommandLedger and PublishedStateStore in PostgreSQL', () => {
   it('stores and reloads the published state per node', async () => {
     const store = new PublishedStateStore(dataSource);
     expect(await store.load(NODE)).toBeUndefined();
-    const state = { channels: { [POINT]: 'open' as const }, onlinePeers: [NODE], balance: null };
+    const state = { channels: { [POINT]: 'open' as const }, onlinePeers: [NODE], balance: null, unresolved: [] };
     await store.save(NODE, 'sim-0', state, new Date(T0));
     await store.save(NODE, 'sim-0', { ...state, onlinePeers: [] }, new Date(T0 + 1));
     expect(await store.load(NODE)).toEqual({ ...state, onlinePeers: [] });
+  });
+
+  it('completes a state saved before `unresolved` existed', async () => {
+    const store = new PublishedStateStore(dataSource);
+    await dataSource.getRepository(PublishedNodeStateRow).save({ nodeId: NODE, configId: 'sim-0', state: { channels: { [POINT]: 'open' }, onlinePeers: [], balance: null } as unknown as PublishedState, updatedAt: new Date(T0) });
+    expect(await store.load(NODE)).toEqual({ channels: { [POINT]: 'open' }, onlinePeers: [], balance: null, unresolved: [] });
   });
 });

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { PublishedState } from '../gateway/published-state.js';
+import { withDefaults, type PublishedState } from '../gateway/published-state.js';
 import { PublishedNodeStateRow } from './entities.js';
 
 /** PublishedStateStore keeps each node's last published state in the gateway's schema. */
@@ -9,7 +9,7 @@ export class PublishedStateStore {
   /** load returns what was last published about a node, or undefined for a node never published. */
   async load(nodeId: string): Promise<PublishedState | undefined> {
     const row = await this.dataSource.getRepository(PublishedNodeStateRow).findOneBy({ nodeId });
-    return row?.state;
+    return row === null ? undefined : withDefaults(row.state);
   }
 
   /** save records the state after its events were stored in JetStream (an upsert). */
