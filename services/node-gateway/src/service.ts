@@ -6,7 +6,7 @@ import { HealthController } from './shell/health.controller.js';
 import { OpenChannelController } from './shell/open-channel.controller.js';
 import { OpenChannelExecutor } from './shell/open-channel.executor.js';
 import { ShardedCommandConsumers } from './shell/sharded-commands.js';
-import { loadShardConfig } from './config/gateway-config.js';
+import { loadCommandAckWaitMs, loadShardConfig } from './config/gateway-config.js';
 import { CommandLedger } from './store/command-ledger.js';
 import { OpenChannelCommandRow, PublishedNodeStateRow } from './store/entities.js';
 import { NODE_GATEWAY_MIGRATIONS } from './store/migrations.js';
@@ -48,8 +48,8 @@ export function nodeGatewayDefinition(options: NodeGatewayOptions = {}): Service
         stream: topology.streamName('commands'),
         durable: NODE_GATEWAY_DURABLE,
         filterSubject: topology.commandsOfType('OpenChannel'),
-        // An open waits for the peer's answer; keep the command ours for a minute before JetStream redelivers.
-        ackWaitMs: 60_000,
+        // An open waits for the peer's answer; keep the command ours (a minute by default) before JetStream redelivers.
+        ackWaitMs: loadCommandAckWaitMs(env),
         ...(options.commandRedelivery !== undefined ? { redelivery: options.commandRedelivery } : {}),
       },
     ]),

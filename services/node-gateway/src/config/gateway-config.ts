@@ -90,6 +90,12 @@ export const GatewayEnv = z.strictObject({
   NODE_GATEWAY_REPLICA_INDEX: z.coerce.number().int('must be a whole number').nonnegative('must be 0 or more').optional(),
   /** NODE_GATEWAY_GRAPH_INTERVAL_MS is the time between graph snapshots; 0 turns them off. Default one hour. */
   NODE_GATEWAY_GRAPH_INTERVAL_MS: z.coerce.number().int('must be a whole number of milliseconds').nonnegative('must be 0 (off) or positive').default(3_600_000),
+  /**
+   * NODE_GATEWAY_COMMAND_ACK_WAIT_MS is how long an OpenChannel delivery stays with a gateway
+   * before JetStream redelivers it (a running handler keeps extending it), so also how soon a
+   * restarted gateway resumes a command its crashed predecessor held. Default one minute.
+   */
+  NODE_GATEWAY_COMMAND_ACK_WAIT_MS: z.coerce.number().int('must be a whole number of milliseconds').min(1_000, 'must be at least 1000').default(60_000),
 });
 
 /** ShardConfig says how many gateway replicas there are and which one this is. */
@@ -109,6 +115,11 @@ export function loadShardConfig(env: Env): ShardConfig {
   if (index === undefined) throw new ConfigError('NODE_GATEWAY_REPLICA_INDEX', 'is required with several replicas when HOSTNAME does not end in -<ordinal>');
   if (index >= replicas) throw new ConfigError('NODE_GATEWAY_REPLICA_INDEX', `must be below NODE_GATEWAY_REPLICAS (${replicas})`);
   return { replicas, index };
+}
+
+/** loadCommandAckWaitMs reads NODE_GATEWAY_COMMAND_ACK_WAIT_MS. */
+export function loadCommandAckWaitMs(env: Env): number {
+  return parseEnv(GatewayEnv, env).NODE_GATEWAY_COMMAND_ACK_WAIT_MS;
 }
 
 /** loadGraphIntervalMs reads NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */

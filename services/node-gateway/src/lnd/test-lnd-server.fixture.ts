@@ -87,6 +87,11 @@ export class TestLndServer {
   readonly opens: ReceivedOpen[] = [];
   /** openRefusal, when set, is the error lnd answers OpenChannelSync with. */
   openRefusal: string | undefined;
+  /**
+   * answerOpensAfter, when set, holds each OpenChannelSync answer until it settles: the funding is
+   * broadcast (the pending channel exists) but the caller is not told yet, as with a slow peer.
+   */
+  answerOpensAfter: Promise<void> | undefined;
   /** refusedCalls counts calls refused for their macaroon. */
   refusedCalls = 0;
   blockHeight = 800_000;
@@ -269,16 +274,21 @@ export class TestLndServer {
   }
 
   private implementation(): UntypedServiceImplementation {
-    const unary = (answer: (request: Record<string, unknown>) => object) => (call: ServerUnaryCall<Record<string, unknown>, object>, callback: sendUnaryData<object>) => {
+    const unary = (answer: (request: Record<string, unknown>) => object | Promise<object>) => (call: ServerUnaryCall<Record<string, unknown>, object>, callback: sendUnaryData<object>) => {
       if (!this.authorised(call.metadata)) {
         callback({ code: status.UNKNOWN, details: MACAROON_REFUSAL });
         return;
       }
-      try {
-        callback(null, answer(call.request));
-      } catch (error) {
-        callback({ code: status.UNKNOWN, details: error instanceof Error ? error.message : String(error) });
-      }
+      Promise.resolve()
+        .then(() => answer(call.request))
+        .then(
+          (response) => {
+            callback(null, response);
+          },
+          (error: unknown) => {
+            callback({ code: status.UNKNOWN, details: error instanceof Error ? error.message : String(error) });
+          },
+        );
     };
     const stream = (kind: StreamKind) => (call: ServerWritableStream<object, object>) => {
       if (!this.authorised(call.metadata)) {
@@ -350,7 +360,8 @@ export class TestLndServer {
         const amount = Number(request.local_funding_amount);
         if (amount > this.wallet.confirmed) throw new Error('not enough witness outputs to create funding transaction');
         const point = this.openPending(peer, amount, { private: request.private as boolean });
-        return this.lndPoint(point);
+        const answer = this.lndPoint(point);
+        return this.answerOpensAfter === undefined ? answer : this.answerOpensAfter.then(() => answer);
       }),
       DescribeGraph: unary(() => ({
         nodes: [this.identityPubkey, ...this.peers.keys()].map((pub_key) => ({ pub_key, alias: pub_key.slice(0, 8), addresses: [{ network: 'tcp', addr: '203.0.113.7:9735' }], last_update: 1 })),

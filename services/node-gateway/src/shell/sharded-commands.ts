@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import type { MessageByType } from '@lnfleet/contracts';
 import { JetStreamServer, type JetStreamContext } from '@lnfleet/messaging';
 import { ServiceContext } from '@lnfleet/service-kit';
+import { loadCommandAckWaitMs } from '../config/gateway-config.js';
 import { GATEWAY_OPTIONS, NodeFleet, type NodeGatewayOptions } from './fleet.js';
 import { OpenChannelExecutor } from './open-channel.executor.js';
 
@@ -67,7 +68,7 @@ export class ShardedCommandConsumers implements OnApplicationBootstrap, OnModule
           stream: topology.streamName('commands'),
           durable: perNodeDurable(nodeId),
           filterSubject: topology.commandSubject(nodeId, 'OpenChannel'),
-          ackWaitMs: 60_000,
+          ackWaitMs: loadCommandAckWaitMs(this.context.env),
           ...(this.options.commandRedelivery !== undefined ? { redelivery: this.options.commandRedelivery } : {}),
         },
       ],
