@@ -58,7 +58,7 @@ function duration(seconds: number): string {
 /** ProgressReporter writes progress to a stream (stderr, so stdout stays for results). */
 export class ProgressReporter implements ProgressSink {
   private readonly samples: { atMs: number; done: number }[] = [];
-  private lastDrawn = 0;
+  private lastDrawn = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly out: { write(text: string): unknown },

@@ -115,6 +115,9 @@ class AutopilotSink implements ReplaySink {
 class ChanfitnessSink implements ReplaySink {
   private readonly store: FitnessEventStore;
   private readonly projection: FitnessProjection;
+  /** outstanding are records not yet durable; the next fetch overlaps their writes. */
+  private outstanding: Promise<void>[] = [];
+  private failure: Error | undefined;
 
   constructor(dataSource: DataSource) {
     this.store = new FitnessEventStore(dataSource);
@@ -122,14 +125,22 @@ class ChanfitnessSink implements ReplaySink {
   }
 
   async apply(batch: readonly ReadMessage[]): Promise<number> {
-    const writes: Promise<void>[] = [];
+    this.throwIfFailed();
+    let folded = 0;
     // One row per peer per statement (an upsert cannot touch a row twice): the newest verdict wins, as in the service.
     const statuses = new Map<string, SavedStatus>();
     for (const read of batch) {
       const message = read.message;
       if (message === undefined) continue;
-      if (isFitnessEvent(message)) writes.push(this.projection.record(message, read.sequence));
-      else if (message.type === 'PeerFitnessChanged') {
+      if (isFitnessEvent(message)) {
+        // Caught here and reported by the next apply or flush, so no rejection goes unhandled meanwhile.
+        this.outstanding.push(
+          this.projection.record(message, read.sequence).catch((error: unknown) => {
+            this.failure ??= error instanceof Error ? error : new Error(String(error));
+          }),
+        );
+        folded++;
+      } else if (message.type === 'PeerFitnessChanged') {
         const key = statusKey(message.nodeId, message.data.peer);
         const evaluatedMs = Date.parse(message.occurredAt);
         const seen = statuses.get(key);
@@ -143,16 +154,29 @@ class ChanfitnessSink implements ReplaySink {
         }
       }
     }
-    // Awaited per batch, so a failed write is reported here rather than as an unhandled rejection.
-    await Promise.all([...writes, this.store.saveStatuses([...statuses.values()])]);
-    return writes.length + statuses.size;
+    await this.store.saveStatuses([...statuses.values()]);
+    if (this.outstanding.length >= MAX_OUTSTANDING_RECORDS) await this.settle();
+    return folded + statuses.size;
   }
 
-  flush(): Promise<void> {
-    // Every write of a batch is durable once apply() returned.
-    return Promise.resolve();
+  async flush(): Promise<void> {
+    await this.settle();
+  }
+
+  private async settle(): Promise<void> {
+    const waiting = this.outstanding;
+    this.outstanding = [];
+    await Promise.all(waiting);
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 }
+
+/** MAX_OUTSTANDING_RECORDS bounds the chanfitness events read but not yet durable (memory, and work lost on a failure). */
+const MAX_OUTSTANDING_RECORDS = 8_192;
 
 /** REPLAY_TARGETS holds the services `lnfleet replay` can rebuild. */
 export const REPLAY_TARGETS: Readonly<Record<ReplayService, ReplayTarget>> = {
