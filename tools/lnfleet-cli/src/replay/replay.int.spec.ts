@@ -268,6 +268,29 @@ describe('lnfleet replay (NATS + PostgreSQL)', () => {
     }
   });
 
+  it('--from starts every source at the first message stored at or after the time', async () => {
+    const f = await fleet('chanfitness');
+    try {
+      await f.publish(fleetHistory({ nodes: 2, peers: 2, flaps: 2, startMs: START }));
+      const last = await f.nats.jsm.streams.getMessage(f.nats.topology.streamName('events'), { last_by_subj: f.nats.topology.nodeEventSubject(fleetNode(1), 'BalanceChanged') });
+      if (last === null) throw new Error('the first part is not on the stream');
+      const from = last.time.getTime() + 1;
+      await waitFor('the clock to pass the first part', () => Date.now(), (now) => now > from);
+      const second = fleetHistory({ nodes: 1, peers: 2, flaps: 1, startMs: START + 3_600_000, round: 1 });
+      await f.publish(second);
+      const schema = uniqueName('rp_from');
+      schemasToDrop.add(schema);
+      const io = capturedIo(f.env);
+      expect(await runCli(['replay', 'chanfitness', '--no-switch', '--schema', schema, '--from', String(from)], io)).toBe(ExitCode.ok);
+      expect(io.err()).toContain(`from ${new Date(from).toISOString()}`);
+      const stored = await f.client.query<{ message_id: string }>(`SELECT message_id FROM "${schema}".fitness_event ORDER BY message_id`);
+      const expected = second.filter((item) => /^(ChannelOpened|ChannelClosed|PeerOnline|PeerOffline)$/.test(item.message.type)).map((item) => item.message.id);
+      expect(stored.rows.map((row) => row.message_id)).toEqual([...expected].sort());
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   it('measureReplay times a rebuild of every event into a scratch schema it drops afterwards', async () => {
     const f = await fleet('chanfitness');
     try {
