@@ -18,6 +18,8 @@ describe('lnfleet command line', () => {
     [['help', 'replay'], 'Usage: lnfleet replay <service>'],
     [['audit', '-h'], 'Usage: lnfleet audit <nodeId> --at <time>'],
     [['help', 'audit'], 'Usage: lnfleet audit <nodeId> --at <time>'],
+    [['backup', '--help'], 'Usage:\n  lnfleet backup restore <nodeId> --out <file>'],
+    [['help', 'backup'], 'Usage:\n  lnfleet backup restore <nodeId> --out <file>'],
   ])('prints per-command help for %j', async (argv, heading) => {
     const io = capturedIo({});
     expect(await runCli(argv, io)).toBe(ExitCode.ok);
@@ -36,6 +38,13 @@ describe('lnfleet command line', () => {
     [['replay', 'autopilot', '--from', '2026-02-30'], '--from "2026-02-30" is not a valid date or time'],
     [['replay', 'autopilot', '--live-wait', 'soon'], '--live-wait "soon" is not a number of seconds'],
     [['help', 'frobnicate'], 'no help for "frobnicate"'],
+    [['backup'], 'backup needs restore or verify'],
+    [['backup', 'shred'], 'unknown backup command "shred"'],
+    [['backup', 'restore', NODE], 'backup restore needs --out <file>'],
+    [['backup', 'restore', NODE, '--out', 'x.json', '--kind', 'tape'], '--kind "tape" must be channel-set or node-packed'],
+    [['backup', 'restore', NODE, '--out', 'x.json', '--version', '0'], '--version "0" is not a version number'],
+    [['backup', 'restore', NODE, '--out', 'x.json', '--version', '2', '--at', 'now'], 'give --version or --at, not both'],
+    [['backup', 'verify', NODE], 'backup verify takes no arguments'],
   ])('refuses %j with exit 2 and says why', async (argv, message) => {
     const io = capturedIo({});
     expect(await runCli(argv, io)).toBe(ExitCode.usage);

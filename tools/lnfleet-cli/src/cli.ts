@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Env } from '@lnfleet/config';
 import { runAudit, validNodeId } from './audit/audit-command.js';
+import { runRestore, runVerify } from './backup-command.js';
 import { renderAudit } from './audit/render-audit.js';
 import { CliError, ExitCode, UsageError } from './errors.js';
 import { INSTANT_FORMATS, parseInstant } from './instant.js';
@@ -20,6 +21,8 @@ const HELP = `lnfleet: replay and audit an lnfleet fleet from its event streams
 Usage:
   lnfleet replay <service> [--from <time>] [--no-switch] [--schema <name>] [--live-schema <name>]
   lnfleet audit <nodeId> --at <time> [--json]
+  lnfleet backup restore <nodeId> --out <file> [--version <n> | --at <time>] [--kind <kind>] [--overwrite]
+  lnfleet backup verify [--dir <directory>] [--json]
   lnfleet help [command]
 
 Commands:
@@ -27,9 +30,12 @@ Commands:
            live service over to it when caught up (services: ${REPLAY_SERVICES.join(', ')})
   audit    a node's state at a time, rebuilt from the streams alone, and every autopilot decision
            up to then with its recorded inputs
+  backup   restore a node's stored backup to a file, or verify every node's latest backup against
+           the channel set the event stream gives (the backup service's own tools)
 
 The CLI reads the services' variables: NATS_URL (and NATS authentication), LNFLEET_NAMESPACE,
-DATABASE_URL, DATABASE_SCHEMA, AUTOPILOT_DURABLE_PREFIX, CHANFITNESS_CONSUMER, CHANFITNESS_*.
+DATABASE_URL, DATABASE_SCHEMA, AUTOPILOT_DURABLE_PREFIX, CHANFITNESS_CONSUMER, CHANFITNESS_*,
+BACKUP_MASTER_KEY / BACKUP_MASTER_KEY_FILE, BACKUP_CONSUMER.
 
 Exit codes: 0 done, 1 failed, 2 bad command line, 3 not found, 4 NATS or PostgreSQL unreachable.
 `;
@@ -73,7 +79,35 @@ Options:
   -h, --help    this help
 `;
 
-const COMMAND_HELP: Readonly<Record<string, string>> = { replay: REPLAY_HELP, audit: AUDIT_HELP };
+const BACKUP_HELP = `Usage:
+  lnfleet backup restore <nodeId> --out <file> [--version <n> | --at <time>] [--kind channel-set|node-packed]
+                         [--overwrite] [--from-dir <directory>] [--json]
+  lnfleet backup verify [--dir <directory>] [--json]
+
+restore writes one stored backup of the node to <file> after checking it: the channel-set backup
+(default) is decrypted with BACKUP_MASTER_KEY (or BACKUP_MASTER_KEY_FILE), authenticated and written
+as JSON; the node's own packed backup (--kind node-packed) is written verbatim, for
+\`lncli restorechanbackup --multi_file\`, once its bytes match their stored hash. Any failed check
+writes nothing. The backup comes from the backup service's schema (DATABASE_URL, DATABASE_SCHEMA or
+"backup"), or with --from-dir from its target directory (latest or --version only).
+
+verify rebuilds every node's channel set from the event stream and compares it with the node's
+latest backup (decrypted); with --dir it also checks each node's current file. It exits 1 when a
+node does not match, 0 when all do.
+
+Options:
+  --out <file>         where restore writes (refused if it exists, unless --overwrite)
+  --version <n>        a version number (default: the latest)
+  --at <time>          the newest version stored at or before <time>: ${INSTANT_FORMATS}
+  --kind <kind>        channel-set (default) or node-packed
+  --overwrite          replace <file> if it exists
+  --from-dir <dir>     read from the backup service's target directory instead of its database
+  --dir <dir>          verify: also check the files in the service's target directory
+  --json               print the result as JSON
+  -h, --help           this help
+`;
+
+const COMMAND_HELP: Readonly<Record<string, string>> = { replay: REPLAY_HELP, audit: AUDIT_HELP, backup: BACKUP_HELP };
 
 /**
  * runCli runs one command line and returns the exit code. Errors are printed as one line on
@@ -98,8 +132,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await audit(rest, io);
       case 'replay':
         return await replay(rest, io);
+      case 'backup':
+        return await backup(rest, io);
       default:
-        throw new UsageError(`unknown command "${command}"; commands: replay, audit, help`);
+        throw new UsageError(`unknown command "${command}"; commands: replay, audit, backup, help`);
     }
   } catch (error) {
     return report(error, command, io);
@@ -164,6 +200,58 @@ async function replay(args: readonly string[], io: CliIo): Promise<number> {
   return ExitCode.ok;
 }
 
+async function backup(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string' },
+    version: { type: 'string' },
+    at: { type: 'string' },
+    kind: { type: 'string' },
+    overwrite: { type: 'boolean' },
+    'from-dir': { type: 'string' },
+    dir: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const [action, ...rest] = positionals;
+  if (values.help === true || action === undefined) {
+    if (action === undefined && values.help !== true) throw new UsageError('backup needs restore or verify');
+    io.stdout.write(BACKUP_HELP);
+    return ExitCode.ok;
+  }
+  if (action === 'verify') {
+    if (rest.length > 0) throw new UsageError(`backup verify takes no arguments, got ${rest.join(' ')}`);
+    const { report, text } = await runVerify(typeof values.dir === 'string' ? { directory: values.dir } : {}, io.env);
+    io.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${text}\n`);
+    return report.ok ? ExitCode.ok : ExitCode.failure;
+  }
+  if (action !== 'restore') throw new UsageError(`unknown backup command "${action}"; backup commands: restore, verify`);
+  if (rest.length !== 1) throw new UsageError(rest.length === 0 ? 'backup restore needs a node id' : `backup restore takes one node id, got ${rest.length}`);
+  const nodeId = validNodeId(rest[0] ?? '');
+  if (typeof values.out !== 'string') throw new UsageError('backup restore needs --out <file>');
+  if (values.version !== undefined && values.at !== undefined) throw new UsageError('give --version or --at, not both');
+  const kind = values.kind ?? 'channel-set';
+  if (kind !== 'channel-set' && kind !== 'node-packed') throw new UsageError(`--kind "${String(kind)}" must be channel-set or node-packed`);
+  let version: number | undefined;
+  if (typeof values.version === 'string') {
+    version = Number(values.version);
+    if (!/^[1-9]\d{0,15}$/.test(values.version)) throw new UsageError(`--version "${values.version}" is not a version number (1, 2, 3, ...)`);
+  }
+  const { result, text } = await runRestore(
+    {
+      nodeId,
+      outFile: values.out,
+      kind,
+      overwrite: values.overwrite === true,
+      ...(version !== undefined ? { version } : {}),
+      ...(typeof values.at === 'string' ? { atMs: parseInstant(values.at, '--at', io.now()) } : {}),
+      ...(typeof values['from-dir'] === 'string' ? { fromDirectory: values['from-dir'] } : {}),
+    },
+    io.env,
+  );
+  io.stdout.write(values.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${text}\n`);
+  return ExitCode.ok;
+}
+
 function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
@@ -180,7 +268,7 @@ function seconds(text: string, option: string): number {
 
 function helpFor(command: string): string {
   const help = COMMAND_HELP[command];
-  if (help === undefined) throw new UsageError(`no help for "${command}"; commands: replay, audit`);
+  if (help === undefined) throw new UsageError(`no help for "${command}"; commands: replay, audit, backup`);
   return help;
 }
 

@@ -6,6 +6,7 @@
 import {
   AutopilotDecision,
   AutopilotPolicySet,
+  BackupStored,
   BalanceChanged,
   ChannelClosed,
   ChannelOpened,
@@ -80,6 +81,10 @@ function decision(minutes: number, chosen: { peer: string; amountSat: number; co
   });
 }
 
+function backupData(version: number, channelCount: number) {
+  return { backup: 'CHANNEL_SET' as const, version, contentHash: String(version).repeat(64), channelCount, sizeBytes: 512, streamSequence: 5 };
+}
+
 const channelA = {
   channelPoint: CHANNEL_A,
   chanId: '1001',
@@ -96,9 +101,9 @@ const channelA = {
 
 /**
  * SCRIPT is the history, in publishing order. Until MID: a balance, a policy, a channel to A, A
- * online, a decision to open to B and its request (a pending channel), B online, A offline, and
- * chanfitness calling A unfit. After MID: the channel to A closes, a new balance, a second
- * decision. The other node's messages are interleaved.
+ * online, a decision to open to B and its request (a pending channel), B online, A offline,
+ * chanfitness calling A unfit, and a stored backup. After MID: another backup, the channel to A
+ * closes, a new balance, a second decision. The other node's messages are interleaved.
  */
 export const SCRIPT: readonly ScriptedMessage[] = [
   { stream: 'events', message: balance(0, 5_000_000) },
@@ -126,7 +131,9 @@ export const SCRIPT: readonly ScriptedMessage[] = [
       openChannels: 1,
     }),
   },
+  { stream: 'derived', message: at(BackupStored, 7.5, backupData(2, 2)) },
   // After MID.
+  { stream: 'derived', message: at(BackupStored, 9, backupData(3, 2)) },
   {
     stream: 'events',
     message: at(ChannelClosed, 10, {
@@ -151,13 +158,14 @@ export const SCRIPT: readonly ScriptedMessage[] = [
  * balance of minute 0; the channel to A open and the one to B pending (requested at minute 5);
  * only B online (A went offline at minute 6); A tracked with two flaps (online, offline) and 3 of
  * 6 monitored minutes online, fit because an hour must be observed before uptime counts, though
- * chanfitness last published it unfit; the one decision, whose open was requested.
+ * chanfitness last published it unfit; channel-set backup version 2 (version 3 came later); the one
+ * decision, whose open was requested.
  */
 export const EXPECTED_AT_MID = {
   schemaVersion: 1,
   nodeId: NODE,
   at: '2026-01-01T00:08:00.000Z',
-  messages: { counted: 9, later: 3, undecodable: 0, lastAt: '2026-01-01T00:07:00.000Z' },
+  messages: { counted: 10, later: 4, undecodable: 0, lastAt: '2026-01-01T00:07:30.000Z' },
   balance: { confirmedSat: 5_000_000, unconfirmedSat: 1_000, lockedSat: 2_000 },
   channels: [
     { channelPoint: CHANNEL_A, peer: PEER_A, capacitySat: 1_000_000, localBalanceSat: 1_000_000, status: 'open' },
@@ -177,7 +185,16 @@ export const EXPECTED_AT_MID = {
       lastPublished: { at: '2026-01-01T00:07:00.000Z', fit: false, reasons: ['LOW_UPTIME'], messageId: deterministicId('PeerFitnessChanged', NODE, 7) },
     },
   ],
-  backups: [],
+  backups: [
+      {
+        backup: 'CHANNEL_SET',
+        version: 2,
+        contentHash: '2'.repeat(64),
+        channelCount: 2,
+        at: '2026-01-01T00:07:30.000Z',
+        messageId: deterministicId('BackupStored', NODE, 7.5),
+      },
+    ],
   autopilot: {
     policy: { enabled: true, dryRun: false, constraints: POLICY.constraints, heuristics: POLICY.heuristics },
     opensInFlight: [],

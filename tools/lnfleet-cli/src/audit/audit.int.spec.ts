@@ -11,7 +11,12 @@ import { capturedIo } from '../cli-test-io.fixture.js';
 import { ExitCode } from '../errors.js';
 import { EXPECTED_AT_MID, MID, NODE, SCRIPT } from '../scripted-fleet.fixture.js';
 
-const DERIVED_BY: Readonly<Record<string, DerivedService>> = { AutopilotDecision: 'autopilot', AutopilotPolicySet: 'autopilot', PeerFitnessChanged: 'chanfitness' };
+const DERIVED_BY: Readonly<Record<string, DerivedService>> = {
+  AutopilotDecision: 'autopilot',
+  AutopilotPolicySet: 'autopilot',
+  PeerFitnessChanged: 'chanfitness',
+  BackupStored: 'backup',
+};
 
 describe('lnfleet audit (NATS)', () => {
   let nats: TestNats;

@@ -29,7 +29,8 @@ describe('auditNode', () => {
 
   it('knows nothing before the first message, and counts every message as later', () => {
     const report = audit(T0 - 1);
-    expect(report.messages).toEqual({ counted: 0, later: 12, undecodable: 0, lastAt: null });
+    expect(report.messages).toEqual({ counted: 0, later: 14, undecodable: 0, lastAt: null });
+    expect(report.backups).toEqual([]);
     expect(report.balance).toBeNull();
     expect(report.channels).toEqual([]);
     expect(report.onlinePeers).toEqual([]);
@@ -39,7 +40,8 @@ describe('auditNode', () => {
 
   it('after the whole script: the channel to A closed, the later decision still waiting for its outcome', () => {
     const report = audit(minute(20));
-    expect(report.messages.counted).toBe(12);
+    expect(report.messages.counted).toBe(14);
+    expect(report.backups.map((b) => b.version)).toEqual([3]);
     expect(report.balance?.confirmedSat).toBe(3_000_000);
     expect(report.channels.find((c) => c.channelPoint === CHANNEL_A)).toMatchObject({ status: 'closed', localBalanceSat: 0 });
     expect(report.autopilot.decisions.map((d) => d.chosen.map((c) => c.outcome))).toEqual([['requested'], ['no-outcome-yet']]);
@@ -50,14 +52,15 @@ describe('auditNode', () => {
     const messages = asRead();
     const report = audit(MID, [...messages, { stream: 'LNFLEET_EVENTS', sequence: 99, storedAtMs: T0, message: undefined, error: { code: 'MALFORMED_JSON', field: '', message: 'bad' } }]);
     expect(report.messages.undecodable).toBe(1);
-    expect(report.messages.counted).toBe(9);
+    expect(report.messages.counted).toBe(10);
     expect(auditNode({ nodeId: OTHER_NODE, atMs: MID, messages, thresholds: DEFAULT_FITNESS_THRESHOLDS }).balance?.confirmedSat).toBe(9_000_000);
   });
 
   it('renders a readable report: each section, the decision with what it saw and what became of it', () => {
     const text = renderAudit(audit(MID));
     expect(text).toContain(`Node ${NODE} at 2026-01-01T00:08:00.000Z`);
-    expect(text).toContain('rebuilt from 9 messages up to then (newest 2026-01-01T00:07:00.000Z); 3 later messages left out');
+    expect(text).toContain('rebuilt from 10 messages up to then (newest 2026-01-01T00:07:30.000Z); 4 later messages left out');
+    expect(text).toContain(`CHANNEL_SET: version 2 (2 channels, sha256 ${'2'.repeat(12)}…) at 2026-01-01T00:07:30.000Z`);
     expect(text).toContain('confirmed 5,000,000 sat, unconfirmed 1,000 sat, locked 2,000 sat');
     expect(text).toContain('Channels (2 open or pending, 0 closed)');
     expect(text).toMatch(new RegExp(`${PEER_A.slice(0, 12)}… +no +fit +2 +50\\.0% +1 +unfit at 2026-01-01T00:07:00\\.000Z`));

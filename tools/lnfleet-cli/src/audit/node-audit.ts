@@ -176,6 +176,21 @@ export function auditNode(input: AuditInput): AuditReport {
       case 'PeerFitnessChanged':
         published.set(message.data.peer, { at: message.occurredAt, fit: message.data.fit, reasons: message.data.reasons, messageId: message.id });
         break;
+      case 'BackupStored': {
+        // Versions of one kind only grow; the newest by then is the one a restore at that time gets.
+        const seen = backups.get(message.data.backup);
+        if (seen === undefined || message.data.version > seen.version) {
+          backups.set(message.data.backup, {
+            backup: message.data.backup,
+            version: message.data.version,
+            contentHash: message.data.contentHash,
+            channelCount: message.data.channelCount,
+            at: message.occurredAt,
+            messageId: message.id,
+          });
+        }
+        break;
+      }
       default:
         break;
     }

@@ -47,7 +47,7 @@ export const REPLAY_SERVICES = Object.keys(REPLAY_TARGETS) as ReplayService[];
 /** replayServiceNamed checks a service name given on the command line. */
 export function replayServiceNamed(name: string): ReplayService {
   if ((REPLAY_SERVICES as string[]).includes(name)) return name as ReplayService;
-  const hint = name === 'backup' ? ' (the backup service keeps no projection that replay can rebuild yet)' : '';
+  const hint = name === 'backup' ? ' (the CLI does not rebuild the backup service: its rebuild also rewrites the backup files)' : '';
   throw new UsageError(`unknown service "${name}"${hint}; replay rebuilds: ${REPLAY_SERVICES.join(', ')}`);
 }
 
