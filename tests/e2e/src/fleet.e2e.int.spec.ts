@@ -68,6 +68,15 @@ interface NodeView {
   readonly autopilotVerdicts: readonly { readonly peer: string; readonly fit: boolean }[];
   readonly onlinePeers: readonly string[];
   readonly fitness: readonly FitnessView[];
+  /** backups are the latest stored version of each kind of the node's backups. */
+  readonly backups: readonly BackupView[];
+}
+
+interface BackupView {
+  readonly backup: string;
+  readonly version: number;
+  readonly contentHash: string;
+  readonly channelCount: number;
 }
 
 interface FitnessView {
@@ -80,8 +89,17 @@ interface FitnessView {
   readonly openChannels: number;
 }
 
-/** projectionsView reads a node's state at `atMs` from the running autopilot and chanfitness. */
+/** projectionsView reads a node's state at `atMs` from the running autopilot, chanfitness and backup. */
 async function projectionsView(fleet: E2eFleet, nodeId: string, atMs: number): Promise<NodeView> {
+  const backupSchema = schemaOf(fleet, 'backup');
+  const latest = await fleet.query<{ backup: string; version: number; content_hash: string; channel_count: number }>(
+    `SELECT * FROM (
+       (SELECT 'CHANNEL_SET' AS backup, version, content_hash, channel_count FROM "${backupSchema}".backup_version WHERE node_id = $1 ORDER BY version DESC LIMIT 1)
+       UNION ALL
+       (SELECT 'NODE_PACKED' AS backup, version, content_hash, channel_count FROM "${backupSchema}".backup_own WHERE node_id = $1 ORDER BY version DESC LIMIT 1)
+     ) latest ORDER BY backup`,
+    [nodeId],
+  );
   const projection = await fleet.service('autopilot').app.get(AutopilotEngine, { strict: false }).projection(nodeId);
   const chanfitness = fleet.service('chanfitness').app;
   const { state } = await chanfitness.get(FitnessProjection, { strict: false }).nodeState(nodeId, atMs);
@@ -102,6 +120,7 @@ async function projectionsView(fleet: E2eFleet, nodeId: string, atMs: number): P
     fitness: ranked.peers
       .map((p) => ({ peer: p.peer, fit: p.fit, reasons: p.reasons, flapCount: p.cooledFlapCount, lastFlapAt: p.lastFlap, uptimeRatio: p.uptimeRatio, openChannels: p.openChannels }))
       .sort((a, b) => byText(a.peer, b.peer)),
+    backups: latest.map((row) => ({ backup: row.backup, version: row.version, contentHash: row.content_hash, channelCount: row.channel_count })),
   };
 }
 
@@ -119,6 +138,7 @@ function auditView(report: AuditReport): NodeView {
     fitness: report.fitness
       .map((f) => ({ peer: f.peer, fit: f.fit, reasons: f.reasons, flapCount: f.flapCount, lastFlapAt: f.lastFlapAt, uptimeRatio: f.uptimeRatio, openChannels: f.openChannels }))
       .sort((a, b) => byText(a.peer, b.peer)),
+    backups: report.backups.map(({ backup, version, contentHash, channelCount }) => ({ backup, version, contentHash, channelCount })),
   };
 }
 
@@ -258,8 +278,8 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
 
     // 4. An audit at the mid-run instant, rebuilt from the streams alone (the CLI's `lnfleet audit
     // <nodeId> --at`), says what the projections said then: channels, balance, policy, opens in
-    // flight, online peers, each peer's fitness and the verdicts the autopilot had, and exactly
-    // the decisions stored by then.
+    // flight, online peers, each peer's fitness and the verdicts the autopilot had, the latest
+    // backup of each kind, and exactly the decisions stored by then.
     const decisionsThen = derived.filter((s) => s.sequence <= derivedHeadThen && s.message.type === 'AutopilotDecision');
     expect(decisionsThen.length).toBeGreaterThan(0);
     const chanfitnessEnv = f.env(schemaOf(f, 'chanfitness'), f.chanfitnessSettings());
@@ -271,6 +291,7 @@ describe('the whole fleet on simnet (real NATS JetStream and PostgreSQL)', () =>
     const seen = [...viewsThen.values()];
     expect(seen.some((v) => v.channels.some((c) => c.status === 'open'))).toBe(true);
     expect(seen.some((v) => v.fitness.length > 0 && v.onlinePeers.length > 0)).toBe(true);
+    expect(seen.every((v) => v.backups.some((b) => b.backup === 'CHANNEL_SET' && b.version > 0))).toBe(true);
     // The run takes about a minute on a quiet machine; the shared CI machine can be much slower.
   }, 600_000);
 });
