@@ -25,7 +25,8 @@ import { createAutopilotService } from '../services/autopilot/dist/service.js';
 import { AutopilotEngine } from '../services/autopilot/dist/decisions/autopilot-engine.js';
 import { ChannelGraph } from '../services/autopilot/dist/graph/channel-graph.js';
 import { FileGraphSource, StaticGraphSource } from '../services/autopilot/dist/graph/graph-source.js';
-import { percentile, rssMiB } from './lib/stats.mjs';
+import { measureRawJetStream } from './lib/jetstream-raw.mjs';
+import { formatRate, percentile, rssMiB } from './lib/stats.mjs';
 
 const NODES = Number(process.argv[2] ?? 1000);
 const RATE = Number(process.argv[3] ?? 100);
@@ -58,12 +59,19 @@ const env = {
   HTTP_PORT: '0',
   HTTP_HOST: '127.0.0.1',
   AUTOPILOT_HEARTBEAT_MS: '3600000',
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AUTOPILOT_'))),
 };
 const connection = await connect({ servers: NATS_URL.split(',') });
 const jsm = await jetstreamManager(connection);
 const publisher = new JetStreamPublisher(jetstream(connection), topology);
 let service;
 try {
+  // The machine's raw JetStream figures in this run: what the decision latency is quoted next to.
+  const raw = await measureRawJetStream({ natsUrl: NATS_URL, messages: 50_000 });
+  console.log(
+    `raw JetStream (same run): publish ${formatRate(raw.publishPerSecond)}, consume (pull, ack each) ${formatRate(raw.consumePerSecond)}, ` +
+      `publish ack p50 ${raw.publishAckP50Ms.toFixed(2)} ms, p99 ${raw.publishAckP99Ms.toFixed(2)} ms (512 in flight)`,
+  );
   const real = existsSync(graphPath);
   const graphSource = real ? new FileGraphSource(graphPath, { workers: 2 }) : new StaticGraphSource(randomGraph(), 'random-5000', { workers: 2 });
   // The service loads the graph and its centrality before it starts consuming.

@@ -38,6 +38,9 @@ export async function connectNats(config: NatsConnectionConfig, name: string): P
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
     timeout: 5_000,
+    // Without this every request and publish builds an Error up front for its stack trace in
+    // case it fails: a few percent of a busy service's CPU. Failures still say what failed.
+    noAsyncTraces: true,
     authenticator: await authenticatorFor(config.auth),
   };
   if (config.tls !== undefined) {

@@ -46,7 +46,16 @@ export function weightedChoice(weights: ArrayLike<number>, rng: Rng): number {
  */
 export function chooseN(n: number, scores: ReadonlyMap<string, number>, rng: Rng): ChosenNode[] {
   const nodes = [...scores.keys()].sort();
-  const weights = Float64Array.from(nodes, (node) => scores.get(node) ?? 0);
+  return chooseSorted(n, nodes, Float64Array.from(nodes, (node) => scores.get(node) ?? 0), rng);
+}
+
+/**
+ * chooseSorted is {@link chooseN} over nodes already in public-key order with their weights
+ * alongside (`weights[i]` for `nodes[i]`; zero, negative or NaN = never picked). It zeroes the
+ * weights of the nodes it picks. Nodes that cannot be picked may be in the list: they change
+ * neither the sum nor the order of the others, so the picks equal chooseN's without them.
+ */
+export function chooseSorted(n: number, nodes: readonly string[], weights: Float64Array, rng: Rng): ChosenNode[] {
   const chosen: ChosenNode[] = [];
   while (chosen.length < n) {
     const index = weightedChoice(weights, rng);

@@ -1,9 +1,11 @@
 import { ChannelGraph } from '../graph/channel-graph.js';
 import { type AttachmentHeuristic } from '../heuristics/heuristic.js';
-import { BTC, buildTestGraph, CENTRALITY_EDGES, CENTRALITY_NORMALIZED, testPubKey } from '../heuristics/test-graphs.fixture.js';
+import { preferentialAttachment } from '../heuristics/preferential-attachment.js';
+import { BTC, buildTestGraph, CENTRALITY_EDGES, CENTRALITY_NORMALIZED, randomMultigraph, testPubKey } from '../heuristics/test-graphs.fixture.js';
+import { weightedCombination } from '../heuristics/weighted-combination.js';
 import { topCentrality } from '../heuristics/top-centrality.js';
 import { type ChannelConstraints, ConstraintsError } from './constraints.js';
-import { type AgentState, decide, type Decision, type DecideInput } from './decide.js';
+import { type AgentState, candidateTable, decide, type Decision, type DecideInput } from './decide.js';
 import { type LocalChannel } from './local-channel.js';
 import { createRng } from './prng.js';
 
@@ -221,5 +223,43 @@ describe('decide: choice', () => {
       expect(new Set(peers(decision))).toEqual(new Set(positive));
       expect(decision.stoppedBy).toBe('candidates-exhausted');
     }
+  });
+});
+
+describe('decide: a candidate table per graph (scores computed once, not per decision)', () => {
+  it('gives the same decision as asking the heuristic each time, whatever is skipped', () => {
+    const rng = createRng(2024);
+    const graph = buildTestGraph(400, randomMultigraph(400, 1_200, rng));
+    const heuristic = weightedCombination([
+      { heuristic: topCentrality(), weight: 0.6 },
+      { heuristic: preferentialAttachment(), weight: 0.4 },
+    ]);
+    const table = candidateTable(graph, heuristic);
+    let opened = 0;
+    for (let round = 0; round < 40; round++) {
+      const pick = (): string => node(Math.floor(rng() * 420)); // some outside the graph
+      const state: AgentState = {
+        self: node(round),
+        channels: Array.from({ length: round % 4 }, (_, i) => ({ channelId: `c${i}`, peer: pick(), balanceSat: BTC })),
+        pendingOpens: Array.from({ length: round % 3 }, () => ({ peer: pick(), amountSat: 0.2 * BTC })),
+        failedUntil: new Map(Array.from({ length: round % 5 }, (_, i) => [pick(), i % 2 === 0 ? 0 : Number.MAX_SAFE_INTEGER])),
+        unfitPeers: Array.from({ length: round % 2 }, pick),
+        crowdedPeers: Array.from({ length: round % 3 }, pick),
+        walletBalanceSat: (round % 7) * BTC,
+      };
+      const base = { graph, heuristic, constraints: { ...CONSTRAINTS, chanLimit: 10 } };
+      const asked = decide(state, { ...base, rng: createRng(round) }, 1_000);
+      const tabled = decide(state, { ...base, rng: createRng(round), table }, 1_000);
+      expect(tabled.opens).toEqual(asked.opens);
+      expect(tabled).toMatchObject({ budget: asked.budget, stoppedBy: asked.stoppedBy, chanSizeSat: asked.chanSizeSat, candidates: asked.candidates });
+      expect([...tabled.scores]).toEqual([...asked.scores]);
+      if (asked.opens.length > 0) opened++;
+    }
+    expect(opened).toBeGreaterThan(20);
+  });
+
+  it('refuses a table built for another graph', () => {
+    const table = candidateTable(ringGraph(5), topCentrality());
+    expect(() => given({}).when({ table })).toThrow(RangeError);
   });
 });

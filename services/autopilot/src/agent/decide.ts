@@ -28,13 +28,79 @@
  */
 import { type ChannelGraph, type NodeAddress } from '../graph/channel-graph.js';
 import { type AttachmentHeuristic } from '../heuristics/heuristic.js';
-import { chooseN } from './choose.js';
+import { chooseSorted } from './choose.js';
 import { type ChannelBudget, channelBudget, type ChannelConstraints, validateConstraints } from './constraints.js';
 import { isFailureActive } from './failure-backoff.js';
 import { type LocalChannel } from './local-channel.js';
 import { type Rng } from './prng.js';
 
-const NO_SCORES: ReadonlyMap<string, number> = new Map();
+/**
+ * CandidateScores are a decision's scored candidates: `nodes` in public-key order and `scores`
+ * alongside, NaN where the node is not a candidate or the heuristic left it out. Iterating
+ * yields the scored candidates as [public key, score].
+ */
+export class CandidateScores implements Iterable<[string, number]> {
+  constructor(
+    readonly nodes: readonly string[],
+    readonly scores: Float64Array,
+    /** size is the number of scored candidates (scores that are not NaN). */
+    readonly size: number,
+  ) {}
+
+  *[Symbol.iterator](): Iterator<[string, number]> {
+    for (let i = 0; i < this.nodes.length; i++) {
+      const score = this.scores[i] ?? Number.NaN;
+      if (!Number.isNaN(score)) yield [this.nodes[i] ?? '', score];
+    }
+  }
+}
+
+const NO_SCORES = new CandidateScores([], new Float64Array(0), 0);
+
+/**
+ * CandidateTable is a heuristic's scores of every node of one graph that has an address, as if
+ * no node were skipped: built once per graph version and heuristic, then each decision only
+ * blanks out the nodes it skips. Valid for heuristics whose score of a node depends on the graph
+ * and that node alone (lnd's preferential, top_centrality and externalscore, and weighted
+ * combinations of them), which is why `decide` uses a table only when given one.
+ */
+export interface CandidateTable {
+  readonly graph: ChannelGraph;
+  /** nodes are the public keys of the graph's nodes with addresses, sorted. */
+  readonly nodes: readonly string[];
+  /** positions maps a graph node index to its place in `nodes` (-1: not in the table). */
+  readonly positions: Int32Array;
+  /** scores are the heuristic's scores alongside `nodes`, NaN where it left a node out. */
+  readonly scores: Float64Array;
+  /** scored counts the scores that are not NaN. */
+  readonly scored: number;
+}
+
+/**
+ * candidateTable scores every node of `graph` that has an address with `heuristic` (no channels,
+ * nothing skipped). Only for heuristics that score each node on its own (see {@link CandidateTable}).
+ */
+export function candidateTable(graph: ChannelGraph, heuristic: AttachmentHeuristic): CandidateTable {
+  const candidates = new Set<string>();
+  for (let v = 0; v < graph.nodeCount; v++) {
+    if ((graph.addresses[v]?.length ?? 0) > 0) candidates.add(graph.pubKeys[v] ?? '');
+  }
+  return tableOf(graph, [...candidates].sort(), heuristic.nodeScores(graph, [], 0, candidates));
+}
+
+function tableOf(graph: ChannelGraph, nodes: readonly string[], scored: ReadonlyMap<string, number>): CandidateTable {
+  const positions = new Int32Array(graph.nodeCount).fill(-1);
+  const scores = new Float64Array(nodes.length);
+  let count = 0;
+  nodes.forEach((node, i) => {
+    const index = graph.indexOf(node);
+    if (index !== undefined) positions[index] = i;
+    const score = scored.get(node);
+    scores[i] = score ?? Number.NaN;
+    if (score !== undefined && !Number.isNaN(score)) count++;
+  });
+  return { graph, nodes, positions, scores, scored: count };
+}
 
 /** PendingOpen is a channel open the agent started that has not confirmed yet. */
 export interface PendingOpen {
@@ -69,6 +135,11 @@ export interface DecideInput {
   readonly constraints: ChannelConstraints;
   /** rng draws the weighted choice; seed it from the decision id to make the decision replayable. */
   readonly rng: Rng;
+  /**
+   * table, when given, holds the heuristic's scores for this graph (see {@link candidateTable}):
+   * the decision then skips nodes in it instead of asking the heuristic. Same picks either way.
+   */
+  readonly table?: CandidateTable;
 }
 
 /** ChannelOpenDirective asks for one channel: to whom, how big, where to reach the peer. */
@@ -113,7 +184,7 @@ export interface Decision {
   /** candidates is the number of nodes offered to the heuristic. */
   readonly candidates: number;
   /** scores are the heuristic's scores of the eligible candidates (empty when it did not run). */
-  readonly scores: ReadonlyMap<string, number>;
+  readonly scores: CandidateScores;
 }
 
 /**
@@ -122,7 +193,7 @@ export interface Decision {
  * the heuristic fails.
  */
 export function decide(state: AgentState, input: DecideInput, now?: number): Decision {
-  const { graph, heuristic, rng } = input;
+  const { graph, rng } = input;
   const constraints = validateConstraints(input.constraints);
 
   const totalChans: LocalChannel[] = [
@@ -130,7 +201,7 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
     ...state.pendingOpens.map((open) => ({ channelId: `pending:${open.peer}`, peer: open.peer, balanceSat: open.amountSat })),
   ];
   const budget = channelBudget(constraints, totalChans, state.walletBalanceSat);
-  const stop = (stoppedBy: StopReason, chanSizeSat = 0, candidates = 0, scores: ReadonlyMap<string, number> = NO_SCORES): Decision => ({
+  const stop = (stoppedBy: StopReason, chanSizeSat = 0, candidates = 0, scores: CandidateScores = NO_SCORES): Decision => ({
     opens: [],
     budget,
     stoppedBy,
@@ -153,21 +224,26 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
   for (const [peer, until] of state.failedUntil) {
     if (now === undefined || isFailureActive(until, now)) skip.add(peer);
   }
-  const candidates = new Set<string>();
-  for (let v = 0; v < graph.nodeCount; v++) {
-    const pubKey = graph.pubKeys[v] ?? '';
-    if ((graph.addresses[v]?.length ?? 0) === 0 || skip.has(pubKey)) continue;
-    candidates.add(pubKey);
+  const table = input.table ?? askHeuristic(graph, input.heuristic, totalChans, chanSizeSat, skip);
+  if (table.graph !== graph) throw new RangeError('the candidate table was built for another graph');
+  // The table's scores with the skipped nodes blanked out.
+  const weights = Float64Array.from(table.scores);
+  let candidateCount = table.nodes.length;
+  let scoredCount = table.scored;
+  for (const peer of skip) {
+    const index = graph.indexOf(peer);
+    const position = index === undefined ? -1 : (table.positions[index] ?? -1);
+    if (position < 0) continue;
+    candidateCount--;
+    if (!Number.isNaN(weights[position] ?? Number.NaN)) scoredCount--;
+    weights[position] = Number.NaN;
   }
-
-  const scored = heuristic.nodeScores(graph, totalChans, chanSizeSat, candidates);
-  // Only eligible nodes can be picked, whatever a heuristic returns.
-  const scores = new Map([...scored].filter(([node]) => candidates.has(node)));
-  if (scores.size === 0) return stop('no-candidates', chanSizeSat, candidates.size);
+  if (scoredCount === 0) return stop('no-candidates', chanSizeSat, candidateCount);
+  const scores = new CandidateScores(table.nodes, Float64Array.from(weights), scoredCount);
 
   const wanted = Math.min(budget.channels, freeSlots);
-  const chosen = chooseN(wanted, scores, rng);
-  if (chosen.length === 0) return stop('no-positive-scores', chanSizeSat, candidates.size, scores);
+  const chosen = chooseSorted(wanted, table.nodes, weights, rng);
+  if (chosen.length === 0) return stop('no-positive-scores', chanSizeSat, candidateCount, scores);
 
   const opens: ChannelOpenDirective[] = [];
   let fundsLeft = budget.amountSat;
@@ -184,5 +260,26 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
   }
   stoppedBy ??=
     opens.length === budget.channels ? 'channel-count' : opens.length === freeSlots ? 'pending-open-slots' : 'candidates-exhausted';
-  return { opens, budget, stoppedBy, chanSizeSat, candidates: candidates.size, scores };
+  return { opens, budget, stoppedBy, chanSizeSat, candidates: candidateCount, scores };
+}
+
+/**
+ * askHeuristic offers the heuristic the graph's nodes with addresses that are not skipped, as lnd
+ * does on every decision, and tables its answer (only candidates count, whatever it returns).
+ */
+function askHeuristic(
+  graph: ChannelGraph,
+  heuristic: AttachmentHeuristic,
+  totalChans: readonly LocalChannel[],
+  chanSizeSat: number,
+  skip: ReadonlySet<string>,
+): CandidateTable {
+  const candidates = new Set<string>();
+  for (let v = 0; v < graph.nodeCount; v++) {
+    const pubKey = graph.pubKeys[v] ?? '';
+    if ((graph.addresses[v]?.length ?? 0) === 0 || skip.has(pubKey)) continue;
+    candidates.add(pubKey);
+  }
+  const scored = heuristic.nodeScores(graph, totalChans, chanSizeSat, candidates);
+  return tableOf(graph, [...candidates].sort(), scored);
 }

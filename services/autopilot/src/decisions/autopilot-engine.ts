@@ -10,7 +10,6 @@
  * The lock makes replicas take turns per node; different nodes proceed in parallel.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { MessageByType } from '@lnfleet/contracts';
 import { ServiceContext } from '@lnfleet/service-kit';
 import { type GraphSource } from '../graph/graph-source.js';
@@ -22,7 +21,7 @@ import {
   type NodeProjection,
   type ProjectedEvent,
 } from '../projection/node-projection.js';
-import { crowdedPeers, enabledNodes, loadProjection, lockNode, saveProjection } from '../projection/projection-store.js';
+import { crowdedPeers, enabledNodes, inNodeTransaction, loadProjection } from '../projection/projection-store.js';
 import { type Clock } from './clock.js';
 import { type AutopilotConfig } from './config.js';
 import { inputsFingerprint, planDecision, type TriggerFacts } from './plan-decision.js';
@@ -38,8 +37,8 @@ export const AUTOPILOT_HOOKS = Symbol('AUTOPILOT_HOOKS');
 
 /**
  * EngineHooks lets tests inject faults where a crash matters: `beforeCommit` runs after a
- * decision's messages were published and before its transaction commits; throwing there rolls the
- * transaction back as a crash would, and the transport redelivers the event.
+ * decision's messages were published and before its state is saved and committed; throwing there
+ * rolls the transaction back as a crash would, and the transport redelivers the event.
  */
 export interface EngineHooks {
   readonly beforeCommit?: (nodeId: string) => void | Promise<void>;
@@ -152,16 +151,11 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
       this.counters.duplicates++;
       return;
     }
-    await this.context.dataSource.transaction(async (manager: EntityManager) => {
-      await lockNode(manager, event.message.nodeId);
-      const loaded = await loadProjection(manager, event.message.nodeId);
+    await inNodeTransaction(this.context.dataSource, event.message.nodeId, ({ loaded }) => {
       const state = evolve(loaded, event);
-      if (state === loaded) {
-        this.counters.duplicates++;
-        return;
-      }
-      this.counters.applied++;
-      await saveProjection(manager, loaded, state);
+      if (state === loaded) this.counters.duplicates++;
+      else this.counters.applied++;
+      return state;
     });
   }
 
@@ -182,15 +176,13 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   private async evaluate(nodeId: string, eventTrigger: TriggerFacts | undefined, event: ProjectedEvent | undefined): Promise<void> {
     // Wait for the graph outside the transaction: the first load may take seconds.
     const graph = await this.graphs.current();
-    await this.context.dataSource.transaction(async (manager: EntityManager) => {
-      await lockNode(manager, nodeId);
-      const loaded = await loadProjection(manager, nodeId);
+    await inNodeTransaction(this.context.dataSource, nodeId, async ({ loaded, sql }) => {
       let state = loaded;
       if (event !== undefined) {
         state = evolve(loaded, event);
         if (state === loaded) {
           this.counters.duplicates++;
-          return;
+          return loaded;
         }
         this.counters.applied++;
       }
@@ -199,7 +191,7 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
       const policy = state.policy;
       if (policy?.enabled === true) {
         const limit = policy.constraints.maxFleetChannelsPerPeer;
-        const agent = { ...agentState(state, nowMs), ...(limit === undefined ? {} : { crowdedPeers: await crowdedPeers(manager, nodeId, limit) }) };
+        const agent = { ...agentState(state, nowMs), ...(limit === undefined ? {} : { crowdedPeers: await crowdedPeers(sql, nodeId, limit) }) };
         const trigger: TriggerFacts = eventTrigger ?? {
           trigger: { kind: 'heartbeat', messageType: null, messageId: null, streamSequence: null },
           // The revision changes with every change to the node (expiries too); the fingerprint with time-dependent inputs.
@@ -209,19 +201,21 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
         const plan = planDecision({ nodeId, agent, policy, graph, trigger, nowMs, commandTtlMs: this.config.commandTtlMs });
         // A heartbeat that changes nothing is not worth a record; an event's decision always is.
         if (eventTrigger !== undefined || plan.opens.length > 0) {
-          if (!policy.dryRun) {
-            await Promise.all(plan.commands.map((command) => this.context.publisher.publish(command)));
-            this.counters.commands += plan.commands.length;
-          }
-          const receipt = await this.context.publisher.publishDerived('autopilot', plan.record);
+          // The record goes first, the commands with it in the same flush (one round trip): a
+          // crash can leave a record without its commands (its opens then just expire), never
+          // commands without the record that accounts for them.
+          const recorded = this.context.publisher.publishDerived('autopilot', plan.record);
+          const sent = policy.dryRun ? [] : plan.commands.map((command) => this.context.publisher.publish(command));
+          const [receipt] = await Promise.all([recorded, ...sent]);
+          this.counters.commands += sent.length;
           this.counters.decisions++;
           // Recorded as folding the decision event will find them (same sequence), so a rebuild
           // from the streams gives the same rows.
           if (!policy.dryRun) state = recordOpens(state, plan.opens, receipt.sequence);
         }
       }
-      await saveProjection(manager, loaded, state);
       await this.hooks.beforeCommit?.(nodeId);
+      return state;
     });
   }
 }

@@ -20,7 +20,7 @@ import {
   type HeuristicWeights,
   type MessageByType,
 } from '@lnfleet/contracts';
-import { decide, type AgentState, type Decision } from '../agent/decide.js';
+import { candidateTable, decide, type AgentState, type CandidateTable, type Decision } from '../agent/decide.js';
 import { createRng, seedFromString } from '../agent/prng.js';
 import { type NodeAddress } from '../graph/channel-graph.js';
 import { type GraphView } from '../graph/graph-source.js';
@@ -77,6 +77,32 @@ export function heuristicFor(weights: HeuristicWeights, view: GraphView): Attach
   });
 }
 
+/** MAX_TABLES_PER_GRAPH bounds the cached candidate tables per graph view (one per distinct heuristic weights). */
+const MAX_TABLES_PER_GRAPH = 32;
+const tables = new WeakMap<GraphView, Map<string, CandidateTable>>();
+
+/**
+ * candidateTableFor returns the candidate scores of a policy's heuristics over one graph view,
+ * computed once per view and weights (every heuristic we offer scores a node on its own, see
+ * CandidateTable), so a decision does not rescore ~12,000 candidates.
+ */
+export function candidateTableFor(weights: HeuristicWeights, view: GraphView): CandidateTable {
+  const key = JSON.stringify(Object.entries(weights).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let byWeights = tables.get(view);
+  if (byWeights === undefined) {
+    byWeights = new Map();
+    tables.set(view, byWeights);
+  }
+  let table = byWeights.get(key);
+  if (table === undefined) {
+    table = candidateTable(view.graph, heuristicFor(weights, view));
+    // Oldest out first: policies rarely use more than a few weightings.
+    if (byWeights.size >= MAX_TABLES_PER_GRAPH) byWeights.delete(byWeights.keys().next().value ?? '');
+    byWeights.set(key, table);
+  }
+  return table;
+}
+
 /**
  * inputsFingerprint hashes what a decision depends on besides its trigger (the agent state, the
  * policy, the graph version, the failures still active at the time), so two heartbeats that see
@@ -106,7 +132,13 @@ export function planDecision(input: PlanInput): DecisionPlan {
   const seed = seedFromString(decisionId);
   const decision = decide(
     agent,
-    { graph: graph.graph, heuristic: heuristicFor(policy.heuristics, graph), constraints: policy.constraints, rng: createRng(seed) },
+    {
+      graph: graph.graph,
+      heuristic: heuristicFor(policy.heuristics, graph),
+      table: candidateTableFor(policy.heuristics, graph),
+      constraints: policy.constraints,
+      rng: createRng(seed),
+    },
     nowMs,
   );
   const occurredAt = new Date(nowMs).toISOString();
@@ -176,7 +208,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
  * topScores returns the `limit` best scores, highest first (ties by public key), without sorting
  * every candidate: the real graph offers ~12,000 of them per decision.
  */
-export function topScores(scores: ReadonlyMap<string, number>, limit: number): { peer: string; score: number }[] {
+export function topScores(scores: Iterable<[string, number]>, limit: number): { peer: string; score: number }[] {
   const before = (a: { peer: string; score: number }, b: { peer: string; score: number }): boolean =>
     a.score > b.score || (a.score === b.score && a.peer < b.peer);
   const top: { peer: string; score: number }[] = [];

@@ -5,7 +5,7 @@ import { testPubKey } from '../heuristics/test-graphs.fixture.js';
 import { PROJECTION_ENTITIES } from './entities.js';
 import { AUTOPILOT_MIGRATIONS } from './migrations/index.js';
 import { evolve, initialProjection, recordOpens, type NodeProjection, type ProjectedMessage } from './node-projection.js';
-import { enabledNodes, loadProjection, lockNode, nodeLockKey, saveProjection } from './projection-store.js';
+import { enabledNodes, inNodeTransaction, loadProjection, lockNode, nodeLockKey, saveProjection, sqlLiteral } from './projection-store.js';
 import { balanceEvent, closedEvent, failedEvent, fitnessEvent, FIXTURE_NODE, openedEvent, policyEvent, T0 } from './projection.fixture.js';
 
 const peer = testPubKey;
@@ -98,5 +98,65 @@ describe('autopilot projection store (PostgreSQL)', () => {
     await Promise.all([first, second]);
     expect(order[0]).toBe('other node');
     expect(order.slice(-2)).toEqual(['first done', 'second got the lock']);
+  });
+
+  it('a node transaction waits for the lock, then loads what the holder committed; a throw rolls back', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const firstHasLock = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const first = inNodeTransaction(dataSource, FIXTURE_NODE, async ({ loaded }) => {
+      locked();
+      await held;
+      return evolve(loaded, { message: balanceEvent(1_000_000), sequence: 1 });
+    });
+    await firstHasLock;
+    const seen: (number | undefined)[] = [];
+    const second = inNodeTransaction(dataSource, FIXTURE_NODE, ({ loaded }) => {
+      seen.push(loaded.balance?.confirmedSat);
+      return evolve(loaded, { message: balanceEvent(2_000_000), sequence: 2 });
+    });
+    const key = BigInt.asUintN(64, BigInt(nodeLockKey(FIXTURE_NODE)));
+    await waitFor(
+      'the second node transaction to wait for the lock',
+      async () =>
+        dataSource.query<{ count: string }[]>(
+          "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1::bigint::oid AND objid = $2::bigint::oid",
+          [(key >> 32n).toString(), (key & 0xffffffffn).toString()],
+        ),
+      (rows) => rows[0]?.count === '1',
+    );
+    expect(seen).toEqual([]);
+    release();
+    await Promise.all([first, second]);
+    // The second loaded after the lock was granted: it saw the first's commit.
+    expect(seen).toEqual([1_000_000]);
+    await expect(
+      inNodeTransaction(dataSource, FIXTURE_NODE, ({ loaded }) => {
+        evolve(loaded, { message: balanceEvent(3_000_000), sequence: 3 });
+        return Promise.reject(new Error('crash before commit'));
+      }),
+    ).rejects.toThrow('crash before commit');
+    const after = await dataSource.transaction((manager) => loadProjection(manager, FIXTURE_NODE));
+    expect(after.balance?.confirmedSat).toBe(2_000_000);
+  });
+
+  it('saves and loads text with quotes and backslashes exactly (statements with inlined literals)', async () => {
+    const awkward = `it's a \\ path "quoted" \n`;
+    expect(sqlLiteral("it's")).toBe("'it''s'");
+    const rows = await dataSource.query<{ value: string }[]>(`SELECT ${sqlLiteral(awkward)}::text AS value`);
+    expect(rows[0]?.value).toBe(awkward);
+    const odd = {
+      ...initialProjection(FIXTURE_NODE),
+      revision: 1,
+      channels: new Map([["a\\b'c:0", { channelPoint: "a\\b'c:0", peer: peer(1), capacitySat: 2_000_000, localBalanceSat: 0, status: 'open' as const, sequence: 1 }]]),
+    };
+    await inNodeTransaction(dataSource, FIXTURE_NODE, () => Promise.resolve(odd));
+    const loaded = await dataSource.transaction((manager) => loadProjection(manager, FIXTURE_NODE));
+    expect([...loaded.channels.keys()]).toEqual(["a\\b'c:0"]);
   });
 });
