@@ -8,7 +8,7 @@ import { CHANFITNESS_CONFIG, CHANFITNESS_HTTP_PORT, loadChanfitnessConfig, type 
 import { FitnessEventStore } from './projection/event-store.js';
 import { FitnessEventHandlers } from './projection/fitness-handlers.js';
 import { FitnessProjection } from './projection/fitness-projection.js';
-import { FitnessLog1767225600000 } from './projection/migrations/1767225600000-fitness-log.js';
+import { CHANFITNESS_MIGRATIONS } from './projection/migrations/index.js';
 import { FitnessSignals } from './signals/fitness-signals.js';
 import { FitnessSweep } from './signals/fitness-sweep.js';
 
@@ -70,7 +70,7 @@ export function createChanfitnessService(options: ChanfitnessOptions = {}): Serv
   return {
     name: 'chanfitness',
     module: chanfitnessModule(options),
-    database: { migrations: [FitnessLog1767225600000] },
+    database: { migrations: CHANFITNESS_MIGRATIONS },
     bindings: (topology, env) => {
       const config = loadChanfitnessConfig(env);
       return [

@@ -1,4 +1,4 @@
-import { evolveAll, initialNodeFitness, type FitnessEvent, type NodeFitness, type NodeFitnessOptions } from './node-fitness.js';
+import { evolveAll, initialNodeFitness, type FitnessEvent, type FoldEvent, type NodeFitness, type NodeFitnessOptions } from './node-fitness.js';
 import type { EpochMs } from './time.js';
 
 /**
@@ -22,9 +22,9 @@ export interface LogPosition {
   readonly sequence: number;
 }
 
-/** LoggedEvent is a fitness event with its place in the node's log. */
+/** LoggedEvent is a fitness event (what the fold reads of it) with its place in the node's log. */
 export interface LoggedEvent extends LogPosition {
-  readonly event: FitnessEvent;
+  readonly event: FoldEvent;
 }
 
 /** compareLogPosition orders positions by time, then by stream sequence (negative: a first). */
@@ -33,7 +33,7 @@ export function compareLogPosition(a: LogPosition, b: LogPosition): number {
 }
 
 /** loggedEvent places an event in the log at its occurredAt and stream sequence. */
-export function loggedEvent(event: FitnessEvent, sequence: number): LoggedEvent {
+export function loggedEvent<E extends FitnessEvent>(event: E, sequence: number): LoggedEvent & { readonly event: E } {
   return { event, at: Date.parse(event.occurredAt), sequence };
 }
 

@@ -62,6 +62,57 @@ export const FITNESS_EVENT_TYPES: readonly FitnessEvent['type'][] = [
   'NodeStateSnapshot',
 ];
 
+/**
+ * FoldEvent is what the fold reads of a fitness event: its id, its type and the facts it acts on.
+ * Every FitnessEvent is one; the projection stores only this much (see {@link foldFacts}).
+ */
+export type FoldEvent =
+  | { readonly id: string; readonly type: 'ChannelOpened' | 'ChannelClosed'; readonly data: ChannelFacts }
+  | { readonly id: string; readonly type: 'PeerOnline' | 'PeerOffline'; readonly data: PeerFacts }
+  | { readonly id: string; readonly type: 'NodeStateSnapshot'; readonly data: SnapshotFacts };
+
+/** ChannelFacts are what the fold reads of a channel open or close. */
+export interface ChannelFacts {
+  readonly peer: Pubkey;
+  readonly channelPoint: ChannelPoint;
+}
+
+/** PeerFacts are what the fold reads of a peer's presence change. */
+export interface PeerFacts {
+  readonly peer: Pubkey;
+}
+
+/** SnapshotFacts are what the fold reads of a NodeStateSnapshot: online peers and open channels. */
+export interface SnapshotFacts {
+  readonly onlinePeers: readonly Pubkey[];
+  readonly openChannels: readonly ChannelFacts[];
+}
+
+/** FoldFacts is the `data` of a {@link FoldEvent}. */
+export type FoldFacts = FoldEvent['data'];
+
+/**
+ * foldFacts keeps of an event's data only what the fold reads, e.g. to store it: a few dozen
+ * bytes instead of the whole message (a ChannelOpened carries a dozen fields the fold ignores).
+ */
+export function foldFacts(event: FitnessEvent): FoldFacts {
+  switch (event.type) {
+    case 'ChannelOpened':
+    case 'ChannelClosed':
+      return { peer: event.data.peer, channelPoint: event.data.channelPoint };
+    case 'PeerOnline':
+    case 'PeerOffline':
+      return { peer: event.data.peer };
+    case 'NodeStateSnapshot':
+      return {
+        onlinePeers: event.data.onlinePeers,
+        openChannels: event.data.openChannels.map((channel) => ({ peer: channel.peer, channelPoint: channel.channelPoint })),
+      };
+    default:
+      return assertNever(event);
+  }
+}
+
 /** isFitnessEvent reports whether a catalogued message is one the fitness store reacts to. */
 export function isFitnessEvent(message: KnownMessage): message is FitnessEvent {
   return (FITNESS_EVENT_TYPES as readonly string[]).includes(message.type);
@@ -125,7 +176,7 @@ export function initialNodeFitness(options: Partial<NodeFitnessOptions> = {}): N
  * order; de-duplicating redelivered messages is the caller's job, since a repeated presence event
  * counts as a flap, as in lnd.
  */
-export function evolve(state: NodeFitness, event: FitnessEvent, at: EpochMs): NodeFitness {
+export function evolve(state: NodeFitness, event: FoldEvent, at: EpochMs): NodeFitness {
   return evolveAll(state, [{ event, at }]);
 }
 
@@ -135,7 +186,7 @@ export function evolve(state: NodeFitness, event: FitnessEvent, at: EpochMs): No
  * once for the whole run instead of once per event, which is what makes folding long logs cheap;
  * the intermediate states are never visible, and the input is never changed.
  */
-export function evolveAll(state: NodeFitness, events: Iterable<{ readonly event: FitnessEvent; readonly at: EpochMs }>): NodeFitness {
+export function evolveAll(state: NodeFitness, events: Iterable<{ readonly event: FoldEvent; readonly at: EpochMs }>): NodeFitness {
   const draft = draftOf(state);
   for (const { event, at } of events) apply(draft, event, at);
   return draft.changed ? { options: draft.options, peers: draft.peers, presence: draft.presence, outages: draft.outages } : state;
@@ -263,7 +314,7 @@ function draftOf(state: NodeFitness): Draft {
   };
 }
 
-function apply(draft: Draft, event: FitnessEvent, at: EpochMs): void {
+function apply(draft: Draft, event: FoldEvent, at: EpochMs): void {
   switch (event.type) {
     case 'ChannelOpened':
       openChannel(draft, event.data.peer, event.data.channelPoint, at);
@@ -351,7 +402,7 @@ function nextOutages(draft: Draft, presenceChanged: boolean, onlineBefore: numbe
  * open channels we lack are added (opened at `at`, like lnd's channels found at start-up), and
  * channels we track that the node no longer has are removed.
  */
-function reconcileSnapshot(draft: Draft, snapshot: MessageByType<'NodeStateSnapshot'>['data'], at: EpochMs): void {
+function reconcileSnapshot(draft: Draft, snapshot: SnapshotFacts, at: EpochMs): void {
   const wanted = new Set<Pubkey>(snapshot.onlinePeers);
   const onlineBefore = draft.online;
   let presenceChanged = false;

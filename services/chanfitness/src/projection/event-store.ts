@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { FitnessEvent, LoggedEvent, UnfitReason } from '../fitness/index.js';
-import { normalizeReasons } from '../fitness/index.js';
+import type { FitnessEvent, FoldEvent, FoldFacts, LoggedEvent, UnfitReason } from '../fitness/index.js';
+import { foldFacts, normalizeReasons } from '../fitness/index.js';
 
 /**
  * FitnessEventStore is the SQL side of the projection (tables: see the FitnessLog migration). It
@@ -8,9 +8,10 @@ import { normalizeReasons } from '../fitness/index.js';
  * business rules: what the rows mean is decided by the pure core's fold.
  */
 
-/** EventRow is one event to append, already placed in its node's log. */
+/** EventRow is one received event to append, already placed in its node's log. */
 export interface EventRow extends LoggedEvent {
   readonly nodeId: string;
+  readonly event: FitnessEvent;
 }
 
 /**
@@ -93,7 +94,9 @@ interface ChangeRecord extends VersionRecord {
 interface LogRecord extends VersionRecord {
   stream_seq: string | null;
   occurred_ms: string | null;
-  message: FitnessEvent | null;
+  message_id: string | null;
+  type: FoldEvent['type'] | null;
+  facts: FoldFacts | null;
 }
 
 /*
@@ -106,12 +109,12 @@ interface LogRecord extends VersionRecord {
 const APPEND_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
-    AS t(node_id text, message_id text, stream_seq bigint, occurred_ms bigint, type text, message jsonb)
+    AS t(node_id text, message_id text, stream_seq bigint, occurred_ms bigint, type text, facts jsonb)
   ORDER BY node_id, message_id
 ),
 changed AS (
-  INSERT INTO fitness_event AS e (node_id, message_id, stream_seq, occurred_ms, type, message)
-  SELECT node_id, message_id, stream_seq, occurred_ms, type, message FROM input
+  INSERT INTO fitness_event AS e (node_id, message_id, stream_seq, occurred_ms, type, facts)
+  SELECT node_id, message_id, stream_seq, occurred_ms, type, facts FROM input
   ON CONFLICT (node_id, message_id) DO UPDATE SET stream_seq = excluded.stream_seq
     WHERE excluded.stream_seq < e.stream_seq
   RETURNING e.node_id, e.message_id, e.stream_seq, e.occurred_ms, (e.xmax = 0) AS inserted
@@ -137,7 +140,7 @@ SELECT n.node_id, n.version, n.events, n.last_occurred_ms, n.last_stream_seq,
 FROM nodes n JOIN per_node p USING (node_id)`;
 
 const LOG_SQL = `
-SELECT n.node_id, n.version, n.events, n.last_occurred_ms, n.last_stream_seq, e.stream_seq, e.occurred_ms, e.message
+SELECT n.node_id, n.version, n.events, n.last_occurred_ms, n.last_stream_seq, e.stream_seq, e.occurred_ms, e.message_id, e.type, e.facts
 FROM fitness_node n
 LEFT JOIN fitness_event e ON e.node_id = n.node_id AND ($2::bigint IS NULL OR e.occurred_ms <= $2::bigint)
 WHERE n.node_id = ANY($1::text[])
@@ -161,7 +164,8 @@ export class FitnessEventStore {
         stream_seq: row.sequence,
         occurred_ms: row.at,
         type: row.event.type,
-        message: row.event,
+        // Only what the fold reads: the message itself stays in the stream.
+        facts: foldFacts(row.event),
       })),
     );
     const records: ChangeRecord[] = await this.dataSource.query(APPEND_SQL, [input]);
@@ -202,9 +206,10 @@ export class FitnessEventStore {
         log = { version: toVersion(record), events: [] };
         logs.set(record.node_id, log);
       }
-      if (record.message !== null && record.stream_seq !== null && record.occurred_ms !== null) {
-        // Rows were validated against the contract when they were received.
-        log.events.push({ event: record.message, at: Number(record.occurred_ms), sequence: Number(record.stream_seq) });
+      if (record.facts !== null && record.message_id !== null && record.type !== null && record.stream_seq !== null && record.occurred_ms !== null) {
+        // Rows were validated against the contract when they were received; type and facts were stored together.
+        const event = { id: record.message_id, type: record.type, data: record.facts } as FoldEvent;
+        log.events.push({ event, at: Number(record.occurred_ms), sequence: Number(record.stream_seq) });
       }
     }
     return logs;

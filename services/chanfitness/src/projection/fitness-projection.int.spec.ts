@@ -6,6 +6,7 @@ import { END, NODE_A, NODE_B, scriptedHistory, UNKNOWN_NODE } from '../history.f
 import { FitnessEventStore } from './event-store.js';
 import { FitnessProjection } from './fitness-projection.js';
 import { FitnessLog1767225600000 } from './migrations/1767225600000-fitness-log.js';
+import { CHANFITNESS_MIGRATIONS } from './migrations/index.js';
 import { shuffled } from '../shuffle.fixture.js';
 
 /*
@@ -27,7 +28,7 @@ describe('FitnessProjection (real PostgreSQL)', () => {
   const sources: DataSource[] = [];
 
   async function replica(options: { batchSize?: number } = {}): Promise<{ projection: FitnessProjection; store: FitnessEventStore }> {
-    const dataSource = await openDatabase({ url: schema.databaseUrl, schema: schema.schema }, { schema: schema.schema, migrations: [FitnessLog1767225600000] });
+    const dataSource = await openDatabase({ url: schema.databaseUrl, schema: schema.schema }, { schema: schema.schema, migrations: CHANFITNESS_MIGRATIONS });
     sources.push(dataSource);
     const store = new FitnessEventStore(dataSource);
     return { projection: new FitnessProjection(store, { batchSize: options.batchSize ?? 64, cacheNodes: 100 }), store };
@@ -104,5 +105,24 @@ describe('FitnessProjection (real PostgreSQL)', () => {
   it('reports an unknown node as NodeNotFoundError', async () => {
     const { projection } = await replica();
     await expect(projection.nodeState(UNKNOWN_NODE, END)).rejects.toThrow(NodeNotFoundError);
+  });
+
+  it('a projection written before facts-only rows (whole messages stored) migrates to the same answers', async () => {
+    const old = await openDatabase({ url: schema.databaseUrl, schema: schema.schema }, { schema: schema.schema, migrations: [FitnessLog1767225600000] });
+    sources.push(old);
+    // The rows as the first schema stored them: the whole message in `message`.
+    await old.query(
+      `INSERT INTO fitness_event (node_id, message_id, stream_seq, occurred_ms, type, message)
+       SELECT node_id, message_id, stream_seq, occurred_ms, type, message
+       FROM jsonb_to_recordset($1::jsonb) AS t(node_id text, message_id text, stream_seq bigint, occurred_ms bigint, type text, message jsonb)`,
+      [JSON.stringify(sequenced.map(({ event, sequence }) => ({ node_id: event.nodeId, message_id: event.id, stream_seq: sequence, occurred_ms: Date.parse(event.occurredAt), type: event.type, message: event })))],
+    );
+    await old.query(
+      `INSERT INTO fitness_node (node_id, version, events, last_occurred_ms, last_stream_seq)
+       SELECT node_id, count(*), count(*), max(occurred_ms), max(stream_seq) FROM fitness_event GROUP BY node_id`,
+    );
+    expect(history.some((event) => event.type === 'NodeStateSnapshot')).toBe(true);
+    const { projection } = await replica();
+    for (const nodeId of [NODE_A, NODE_B]) expect((await projection.nodeState(nodeId, END)).state).toEqual(reference(nodeId));
   });
 });

@@ -136,6 +136,14 @@ export class FitnessProjection {
    * without fitness events.
    */
   async nodeState(nodeId: string, at: EpochMs): Promise<NodeState> {
+    const cached = this.cache.get(nodeId);
+    if (cached === undefined) {
+      // Not held: one read brings the version and the whole log (rather than the version first).
+      const log = await this.store.loadLog(nodeId);
+      if (log === undefined) throw new NodeNotFoundError(nodeId);
+      if (at < log.version.lastOccurredMs) return { nodeId, state: foldLog(log.events.filter((event) => event.at <= at)), version: log.version };
+      return this.cacheFold(nodeId, log);
+    }
     const version = await this.store.nodeVersion(nodeId);
     if (version === undefined) throw new NodeNotFoundError(nodeId);
     if (at < version.lastOccurredMs) {
@@ -143,8 +151,7 @@ export class FitnessProjection {
       if (log === undefined) throw new NodeNotFoundError(nodeId);
       return { nodeId, state: foldLog(log.events), version: log.version };
     }
-    const cached = this.cache.get(nodeId);
-    if (cached?.version.version === version.version) return { nodeId, state: cached.state, version: cached.version };
+    if (cached.version.version === version.version) return { nodeId, state: cached.state, version: cached.version };
     const states = await this.refold([nodeId]);
     const state = states.get(nodeId);
     if (state === undefined) throw new NodeNotFoundError(nodeId);
@@ -223,14 +230,17 @@ export class FitnessProjection {
     const states = new Map<string, NodeState>();
     if (nodeIds.length === 0) return states;
     const logs: Map<string, NodeLog> = await this.store.loadLogs(nodeIds);
-    for (const [nodeId, log] of logs) {
-      this.counts.refolds++;
-      const state = log.events.length === 0 ? initialNodeFitness() : foldLog(log.events);
-      const last = log.events[log.events.length - 1] ?? null;
-      this.cache.set(nodeId, { version: log.version, state, last: last === null ? null : { at: last.at, sequence: last.sequence } });
-      states.set(nodeId, { nodeId, state, version: log.version });
-    }
+    for (const [nodeId, log] of logs) states.set(nodeId, this.cacheFold(nodeId, log));
     return states;
+  }
+
+  /** cacheFold folds a node's whole log and caches the state. */
+  private cacheFold(nodeId: string, log: NodeLog): NodeState {
+    this.counts.refolds++;
+    const state = log.events.length === 0 ? initialNodeFitness() : foldLog(log.events);
+    const last = log.events[log.events.length - 1] ?? null;
+    this.cache.set(nodeId, { version: log.version, state, last: last === null ? null : { at: last.at, sequence: last.sequence } });
+    return { nodeId, state, version: log.version };
   }
 }
 

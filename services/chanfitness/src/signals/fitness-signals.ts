@@ -6,10 +6,9 @@ import {
   type FitnessEvent,
   type FitnessThresholds,
   type EpochMs,
-  type LoggedEvent,
   type NodeFitness,
 } from '../fitness/index.js';
-import { statusKey, type FitnessEventStore, type SavedStatus, type StoredStatus } from '../projection/event-store.js';
+import { statusKey, type EventRow, type FitnessEventStore, type SavedStatus, type StoredStatus } from '../projection/event-store.js';
 import type { AppliedBatch, BatchListener, NodeState } from '../projection/fitness-projection.js';
 
 /** DerivedPublisher publishes a derived event (JetStreamPublisher.publishDerived fits). */
@@ -67,7 +66,7 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
     this.batches++;
     const stored = this.withRecent(prepared);
     const candidates = new Map<string, Candidate>();
-    const newestByNode = new Map<string, LoggedEvent>();
+    const newestByNode = new Map<string, EventRow>();
     for (const row of batch.events) {
       const node = batch.states.get(row.nodeId);
       if (node === undefined) continue;
@@ -168,7 +167,7 @@ export class FitnessSignals implements BatchListener<Map<string, StoredStatus>> 
 interface Candidate {
   readonly nodeId: string;
   readonly peer: string;
-  readonly cause: LoggedEvent | null;
+  readonly cause: EventRow | null;
   readonly at: number;
   readonly state: NodeFitness;
 }
