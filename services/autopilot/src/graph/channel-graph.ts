@@ -64,6 +64,20 @@ export interface GraphChannelInput {
 const NO_ADDRESSES: readonly NodeAddress[] = Object.freeze([]);
 
 /**
+ * GraphParts are a graph's node and channel lists as plain arrays: what a worker thread that
+ * parsed a describegraph JSON hands to the main thread (structured clone, typed arrays moved).
+ */
+export interface GraphParts {
+  readonly pubKeys: string[];
+  readonly aliases: string[];
+  readonly addresses: (readonly NodeAddress[])[];
+  readonly channelIds: string[];
+  readonly channelNode1: Int32Array;
+  readonly channelNode2: Int32Array;
+  readonly capacities: Float64Array;
+}
+
+/**
  * ChannelGraph is an immutable snapshot of the channel graph with integer node indices and CSR
  * adjacency. Build it with {@link ChannelGraph.fromDescribeGraph} or {@link ChannelGraph.fromChannels}.
  *
@@ -152,6 +166,41 @@ export class ChannelGraph implements CsrAdjacency {
     this.offsets = offsets;
     this.neighbours = neighbours;
     this.entryChannels = entryChannels;
+  }
+
+  /** toParts returns the graph's lists (shared, not copied) to rebuild it elsewhere with {@link ChannelGraph.fromParts}. */
+  toParts(): GraphParts {
+    return {
+      pubKeys: [...this.pubKeys],
+      aliases: [...this.aliases],
+      addresses: [...this.addresses],
+      channelIds: [...this.channelIds],
+      channelNode1: this.channelNode1,
+      channelNode2: this.channelNode2,
+      capacities: this.capacities,
+    };
+  }
+
+  /**
+   * fromParts rebuilds a graph from {@link ChannelGraph.toParts}: the lists are taken as they are
+   * (already de-duplicated and indexed), only the key index and the adjacency are built.
+   */
+  static fromParts(parts: GraphParts): ChannelGraph {
+    const { pubKeys, channelNode1, channelNode2 } = parts;
+    const channels = parts.channelIds.length;
+    if (parts.aliases.length !== pubKeys.length || parts.addresses.length !== pubKeys.length) throw new RangeError('graph parts: node lists differ in length');
+    if (channelNode1.length !== channels || channelNode2.length !== channels || parts.capacities.length !== channels) {
+      throw new RangeError('graph parts: channel lists differ in length');
+    }
+    const indexByPubKey = new Map<string, number>();
+    pubKeys.forEach((pubKey, index) => indexByPubKey.set(pubKey, index));
+    if (indexByPubKey.size !== pubKeys.length) throw new RangeError('graph parts: repeated public key');
+    for (let c = 0; c < channels; c++) {
+      const a = channelNode1[c] ?? -1;
+      const b = channelNode2[c] ?? -1;
+      if (a < 0 || b < 0 || a >= pubKeys.length || b >= pubKeys.length) throw new RangeError(`graph parts: channel ${c} has an end outside the node list`);
+    }
+    return new ChannelGraph(pubKeys, parts.aliases, parts.addresses, indexByPubKey, parts.channelIds, channelNode1, channelNode2, parts.capacities);
   }
 
   /** fromDescribeGraph builds a graph from lnd's describegraph JSON (`lncli describegraph`). */

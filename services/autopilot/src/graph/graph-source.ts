@@ -8,9 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
-import { ChannelGraph, type DescribeGraphJson } from './channel-graph.js';
+import { type ChannelGraph } from './channel-graph.js';
+import { GraphLoadError, parseDescribeGraph, parseDescribeGraphInWorker } from './parse-graph.js';
 import { betweennessCentrality, normalizeBetweenness } from '../heuristics/betweenness-centrality.js';
 import { betweennessCentralityParallel } from '../heuristics/parallel-centrality.js';
 
@@ -31,12 +30,25 @@ export interface GraphSource {
   close?(): Promise<void>;
 }
 
-/** CentralityOptions says how to compute centrality for a new graph version. */
+export { GraphLoadError } from './parse-graph.js';
+
+/** CentralityOptions says how to load a new graph version and compute its centrality. */
 export interface CentralityOptions {
-  /** workers is the number of worker threads; 0 computes on the calling thread (small graphs, tests). */
+  /**
+   * workers is the number of centrality worker threads; with workers > 0 a graph file or
+   * snapshot is also parsed in a worker thread. 0 does everything on the calling thread (small
+   * graphs, tests under jest, which cannot start workers from `.ts` sources).
+   */
   readonly workers: number;
-  /** workerUrl overrides the compiled worker module (see parallel-centrality.ts). */
+  /** workerUrl overrides the compiled centrality worker module (see parallel-centrality.ts). */
   readonly workerUrl?: URL;
+  /** parseWorkerUrl overrides the compiled graph parse worker module (see parse-graph.ts). */
+  readonly parseWorkerUrl?: URL;
+}
+
+/** loadGraph parses describegraph JSON bytes, in a worker thread when `options.workers` > 0. */
+export function loadGraph(bytes: Uint8Array, gzipped: boolean, origin: string, options: CentralityOptions): Promise<ChannelGraph> {
+  return options.workers > 0 ? parseDescribeGraphInWorker(bytes, gzipped, origin, options.parseWorkerUrl) : Promise.resolve(parseDescribeGraph(bytes, gzipped, origin));
 }
 
 /** computeView computes a graph's normalized centrality, off the event loop when workers > 0. */
@@ -64,12 +76,6 @@ export class StaticGraphSource implements GraphSource {
   }
 }
 
-/** GraphLoadError says the graph file could not be read or parsed. */
-export class GraphLoadError extends Error {
-  override readonly name = 'GraphLoadError';
-  readonly code = 'GRAPH_LOAD_FAILED';
-}
-
 /**
  * FileGraphSource loads lnd `describegraph` JSON (gzipped when the name ends in .gz) once, names
  * the version after the file's SHA-256, and computes centrality for it. A failed load is not
@@ -95,19 +101,14 @@ export class FileGraphSource implements GraphSource {
   }
 
   private async load(): Promise<GraphView> {
-    let json: DescribeGraphJson;
-    let version: string;
+    let bytes: Buffer;
     try {
-      const bytes = await readFile(this.path);
-      version = `sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}`;
-      const text = (this.path.endsWith('.gz') ? await promisify(gunzip)(bytes) : bytes).toString('utf8');
-      json = JSON.parse(text) as DescribeGraphJson;
+      bytes = await readFile(this.path);
     } catch (cause) {
       throw new GraphLoadError(`cannot load the channel graph from ${this.path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
-    if (!Array.isArray(json.nodes) || !Array.isArray(json.edges)) {
-      throw new GraphLoadError(`${this.path} is not lnd describegraph JSON (needs "nodes" and "edges" lists)`);
-    }
-    return computeView(ChannelGraph.fromDescribeGraph(json), version, this.options);
+    const version = `sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}`;
+    const graph = await loadGraph(bytes, this.path.endsWith('.gz'), `from ${this.path}`, this.options);
+    return computeView(graph, version, this.options);
   }
 }

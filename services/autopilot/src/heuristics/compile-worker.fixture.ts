@@ -11,12 +11,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const SOURCE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const WORKER_SOURCES = ['graph/channel-graph.ts', 'heuristics/betweenness-centrality.ts', 'heuristics/centrality-worker.ts'];
+const WORKER_SOURCES = [
+  'graph/channel-graph.ts',
+  'heuristics/betweenness-centrality.ts',
+  'heuristics/centrality-worker.ts',
+  'graph/parse-graph.ts',
+  'graph/graph-parse-worker.ts',
+];
 
 /** CompiledWorker is a temporary compiled copy of the centrality worker. */
 export interface CompiledWorker {
   /** workerUrl is the compiled `centrality-worker.js`, for `betweennessCentralityParallel`. */
   readonly workerUrl: URL;
+  /** parseWorkerUrl is the compiled `graph-parse-worker.js`, for `parseDescribeGraphInWorker`. */
+  readonly parseWorkerUrl: URL;
   /** folder is the temporary folder holding the compiled files. */
   readonly folder: string;
   /** remove deletes the temporary folder. */
@@ -40,6 +48,7 @@ export async function compileCentralityWorker(): Promise<CompiledWorker> {
   return {
     folder,
     workerUrl: pathToFileURL(join(folder, 'heuristics/centrality-worker.js')),
+    parseWorkerUrl: pathToFileURL(join(folder, 'graph/graph-parse-worker.js')),
     remove: () => {
       rmSync(folder, { recursive: true, force: true });
     },
