@@ -291,6 +291,40 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     expect((await decisions(f, node(1))).at(-1)?.data.graphVersion).toBe(version);
   });
 
+  it('without any channel graph it decides `no-graph` instead of waiting, and is not ready until a snapshot arrives', async () => {
+    // No file, no graph in code: only the gateway's snapshots, and none stored yet.
+    const service = await f.start({ graphSource: undefined }, { AUTOPILOT_GRAPH_SNAPSHOTS: 'true', AUTOPILOT_CENTRALITY_WORKERS: '0' });
+    const url = service.http?.url ?? '';
+    const notReady = await fetch(`${url}/health/ready`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ status: 'unavailable', checks: { graph: { ready: false } } });
+
+    await setPolicy(service, node(0));
+    await policyApplied(service, node(0));
+    const balance = balanceEvent(10_000_000, node(0));
+    await f.publisher.publish(balance);
+    await waitFor(
+      'a decision on the balance',
+      () => decisions(f, node(0)),
+      (list) => list.some((d) => d.data.trigger.messageId === balance.id),
+    );
+    const stopped = (await decisions(f, node(0))).find((d) => d.data.trigger.messageId === balance.id);
+    expect(stopped?.data).toMatchObject({ stoppedBy: 'no-graph', graphVersion: 'none', chosen: [], budget: { channels: 5 } });
+    await caughtUp(f);
+    expect(await commands(f, node(0))).toEqual([]);
+
+    // The gateway stores a snapshot: the service becomes ready and the heartbeat opens channels.
+    const json = {
+      nodes: GRAPH.pubKeys.map((pubKey, i) => ({ pub_key: pubKey, alias: '', addresses: GRAPH.addresses[i] })),
+      edges: GRAPH.channelIds.map((id, c) => ({ channel_id: id, node1_pub: GRAPH.pubKeys[GRAPH.channelNode1[c] ?? 0], node2_pub: GRAPH.pubKeys[GRAPH.channelNode2[c] ?? 0], capacity: String(GRAPH.capacities[c]) })),
+    };
+    const store = await new Objm(f.connection).create(f.topology.graphSnapshotBucket());
+    await store.putBlob({ name: 'describegraph-test.json.gz' }, gzipSync(JSON.stringify(json)));
+    await waitFor('the service to be ready', async () => (await fetch(`${url}/health/ready`)).status, (status) => status === 200);
+    await service.app.get(AutopilotEngine).heartbeat();
+    expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
+  });
+
   it('fleet-wide diversity: a peer other managed nodes already have enough channels with is skipped', async () => {
     const service = await f.start();
     const constraints = { ...FIXTURE_POLICY.constraints, maxFleetChannelsPerPeer: 1 };

@@ -1,6 +1,6 @@
 import { Logger, Module, type Provider } from '@nestjs/common';
 import type { Env } from '@lnfleet/config';
-import { ServiceContext, ServiceHealthController, type ServiceDefinition } from '@lnfleet/service-kit';
+import { READINESS_CHECKS, ServiceContext, ServiceHealthController, type ReadinessCheck, type ServiceDefinition } from '@lnfleet/service-kit';
 import { PolicyController } from './api/policy.controller.js';
 import { AUTOPILOT_CLOCK, AUTOPILOT_CONFIG, AUTOPILOT_HOOKS, AutopilotEngine, GRAPH_SOURCE, type EngineHooks } from './decisions/autopilot-engine.js';
 import { systemClock, type Clock } from './decisions/clock.js';
@@ -64,6 +64,22 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
         await snapshots.start();
         return snapshots;
       },
+    },
+    {
+      // Ready once a channel graph is loaded: until then every decision stops at `no-graph`.
+      provide: READINESS_CHECKS,
+      inject: [GRAPH_SOURCE],
+      useFactory: (graphs: GraphSource): ReadinessCheck[] => [
+        {
+          name: 'graph',
+          check: () => {
+            const view = graphs.loaded();
+            return view === undefined
+              ? { ready: false, detail: 'no channel graph loaded yet (waiting for a gateway graph snapshot; or set AUTOPILOT_GRAPH_FILE)' }
+              : { ready: true, detail: `${view.version}: ${view.graph.nodeCount} nodes, ${view.graph.channelCount} channels` };
+          },
+        },
+      ],
     },
     AutopilotEngine,
   ];

@@ -263,3 +263,11 @@ describe('decide: a candidate table per graph (scores computed once, not per dec
     expect(() => given({}).when({ table })).toThrow(RangeError);
   });
 });
+
+describe('decide: no channel graph yet', () => {
+  it('stops at no-graph once the budget allows opens, else at the budget', () => {
+    const noGraph = given({ walletBalanceSat: 10 * BTC }).when({ graph: null });
+    expect(noGraph).toMatchObject({ opens: [], stoppedBy: 'no-graph', budget: { amountSat: 5 * BTC, channels: 5 }, chanSizeSat: BTC, candidates: 0 });
+    expect(given({ walletBalanceSat: 0 }).when({ graph: null }).stoppedBy).toBe('enough-channels');
+  });
+});

@@ -130,7 +130,8 @@ export interface AgentState {
 
 /** DecideInput is everything besides the node's state that a decision depends on. */
 export interface DecideInput {
-  readonly graph: ChannelGraph;
+  /** graph is the public channel graph; null when none is known yet (the decision stops with `no-graph`). */
+  readonly graph: ChannelGraph | null;
   readonly heuristic: AttachmentHeuristic;
   readonly constraints: ChannelConstraints;
   /** rng draws the weighted choice; seed it from the decision id to make the decision replayable. */
@@ -161,7 +162,8 @@ export interface ChannelOpenDirective {
  * - `channel-count`: all budgeted channels are opened (the normal end);
  * - `pending-open-slots`: the remaining pending-open slots are used up;
  * - `funds-exhausted`: the funds left were below the minimum channel size;
- * - `candidates-exhausted`: fewer nodes with a positive score than channels wanted.
+ * - `candidates-exhausted`: fewer nodes with a positive score than channels wanted;
+ * - `no-graph`: the budget allows opens, but no channel graph is known yet to choose peers from.
  */
 export type StopReason =
   | 'enough-channels'
@@ -172,7 +174,8 @@ export type StopReason =
   | 'channel-count'
   | 'pending-open-slots'
   | 'funds-exhausted'
-  | 'candidates-exhausted';
+  | 'candidates-exhausted'
+  | 'no-graph';
 
 /** Decision is the outcome of {@link decide}, with enough context to explain it. */
 export interface Decision {
@@ -215,6 +218,7 @@ export function decide(state: AgentState, input: DecideInput, now?: number): Dec
   if (freeSlots <= 0) return stop('max-pending-opens');
 
   const chanSizeSat = Math.min(constraints.maxChanSizeSat, budget.amountSat);
+  if (graph === null) return stop('no-graph', chanSizeSat);
 
   const skip = new Set<string>([state.self]);
   for (const channel of totalChans) skip.add(channel.peer);

@@ -24,7 +24,7 @@ import {
 import { crowdedPeers, enabledNodes, inNodeTransaction, loadProjection } from '../projection/projection-store.js';
 import { type Clock } from './clock.js';
 import { type AutopilotConfig } from './config.js';
-import { inputsFingerprint, planDecision, type TriggerFacts } from './plan-decision.js';
+import { inputsFingerprint, NO_GRAPH_VERSION, planDecision, type TriggerFacts } from './plan-decision.js';
 
 /** AUTOPILOT_CONFIG injects the {@link AutopilotConfig}. */
 export const AUTOPILOT_CONFIG = Symbol('AUTOPILOT_CONFIG');
@@ -66,6 +66,7 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('AutopilotEngine');
   private readonly counters: EngineCounters = { applied: 0, duplicates: 0, decisions: 0, commands: 0, heartbeats: 0 };
   private timer?: NodeJS.Timeout;
+  private lastNoGraphWarning = Number.NEGATIVE_INFINITY;
   private heartbeatRun?: Promise<void>;
 
   constructor(
@@ -173,9 +174,20 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     return Number(rows[0]?.known ?? 0) === ids.length;
   }
 
+  /** warnNoGraph logs, at most once a minute, that decisions stop at `no-graph`. */
+  private warnNoGraph(): void {
+    const now = Date.now();
+    if (now - this.lastNoGraphWarning < 60_000) return;
+    this.lastNoGraphWarning = now;
+    this.logger.warn(
+      'no channel graph loaded yet: decisions stop with no-graph until a gateway graph snapshot arrives (or set AUTOPILOT_GRAPH_FILE); /health/ready answers 503 meanwhile',
+    );
+  }
+
   private async evaluate(nodeId: string, eventTrigger: TriggerFacts | undefined, event: ProjectedEvent | undefined): Promise<void> {
-    // Wait for the graph outside the transaction: the first load may take seconds.
-    const graph = await this.graphs.current();
+    // Never wait for a graph: without one (no snapshot yet, no file) the decision says `no-graph`.
+    const graph = this.graphs.loaded() ?? null;
+    if (graph === null) this.warnNoGraph();
     await inNodeTransaction(this.context.dataSource, nodeId, async ({ loaded, sql }) => {
       let state = loaded;
       if (event !== undefined) {
@@ -195,7 +207,7 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
         const trigger: TriggerFacts = eventTrigger ?? {
           trigger: { kind: 'heartbeat', messageType: null, messageId: null, streamSequence: null },
           // The revision changes with every change to the node (expiries too); the fingerprint with time-dependent inputs.
-          key: `heartbeat:${state.revision}:${inputsFingerprint(agent, policy, graph.version)}`,
+          key: `heartbeat:${state.revision}:${inputsFingerprint(agent, policy, graph?.version ?? NO_GRAPH_VERSION)}`,
           correlationId: null,
         };
         const plan = planDecision({ nodeId, agent, policy, graph, trigger, nowMs, commandTtlMs: this.config.commandTtlMs });

@@ -51,7 +51,8 @@ export interface PlanInput {
   readonly nodeId: string;
   readonly agent: AgentState;
   readonly policy: PolicyRecord;
-  readonly graph: GraphView;
+  /** graph is the channel graph to decide on; null when none is loaded yet (see NO_GRAPH_VERSION). */
+  readonly graph: GraphView | null;
   readonly trigger: TriggerFacts;
   readonly nowMs: number;
   /** commandTtlMs is how long an OpenChannel command stays executable (its expiresAt). */
@@ -67,13 +68,22 @@ export interface DecisionPlan {
   readonly record: MessageByType<'AutopilotDecision'>;
 }
 
+/** NO_GRAPH_VERSION is the graph version a decision records when no channel graph was loaded yet. */
+export const NO_GRAPH_VERSION = 'none';
+
 /** heuristicFor builds the weighted combination a policy asks for, over one graph view. */
-export function heuristicFor(weights: HeuristicWeights, view: GraphView): AttachmentHeuristic {
+export function heuristicFor(weights: HeuristicWeights, view: GraphView | null): AttachmentHeuristic {
   const numeric: Record<string, number> = {};
   for (const [name, weight] of Object.entries(weights)) if (typeof weight === 'number') numeric[name] = weight;
   return heuristicFromWeights(numeric, {
     preferential: preferentialAttachment,
-    top_centrality: () => topCentrality({ centrality: () => view.centrality }),
+    top_centrality: () =>
+      topCentrality({
+        centrality: () => {
+          if (view === null) throw new RangeError('top_centrality needs a channel graph');
+          return view.centrality;
+        },
+      }),
   });
 }
 
@@ -132,13 +142,15 @@ export function planDecision(input: PlanInput): DecisionPlan {
   const seed = seedFromString(decisionId);
   const decision = decide(
     agent,
-    {
-      graph: graph.graph,
-      heuristic: heuristicFor(policy.heuristics, graph),
-      table: candidateTableFor(policy.heuristics, graph),
-      constraints: policy.constraints,
-      rng: createRng(seed),
-    },
+    graph === null
+      ? { graph: null, heuristic: heuristicFor(policy.heuristics, null), constraints: policy.constraints, rng: createRng(seed) }
+      : {
+          graph: graph.graph,
+          heuristic: heuristicFor(policy.heuristics, graph),
+          table: candidateTableFor(policy.heuristics, graph),
+          constraints: policy.constraints,
+          rng: createRng(seed),
+        },
     nowMs,
   );
   const occurredAt = new Date(nowMs).toISOString();
@@ -197,7 +209,7 @@ export function planDecision(input: PlanInput): DecisionPlan {
       commandsExpireAt: new Date(expiresAtMs).toISOString(),
       stoppedBy: decision.stoppedBy,
       seed,
-      graphVersion: graph.version,
+      graphVersion: graph?.version ?? NO_GRAPH_VERSION,
       dryRun: policy.dryRun,
     },
   });

@@ -26,6 +26,8 @@ export interface GraphView {
 export interface GraphSource {
   /** current returns the newest graph view; it rejects when no graph could be loaded. */
   current(): Promise<GraphView>;
+  /** loaded returns the newest graph view available now, without waiting; undefined while there is none. */
+  loaded(): GraphView | undefined;
   /** close releases what the source holds open (watches); optional. */
   close?(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function computeView(graph: ChannelGraph, version: string, options:
 /** StaticGraphSource serves one graph built in code (tests, simulations); centrality computed once. */
 export class StaticGraphSource implements GraphSource {
   private view?: Promise<GraphView>;
+  private ready?: GraphView;
 
   constructor(
     private readonly graph: ChannelGraph,
@@ -71,8 +74,12 @@ export class StaticGraphSource implements GraphSource {
   ) {}
 
   current(): Promise<GraphView> {
-    this.view ??= computeView(this.graph, this.version, this.options);
+    this.view ??= computeView(this.graph, this.version, this.options).then((view) => (this.ready = view));
     return this.view;
+  }
+
+  loaded(): GraphView | undefined {
+    return this.ready;
   }
 }
 
@@ -83,6 +90,7 @@ export class StaticGraphSource implements GraphSource {
  */
 export class FileGraphSource implements GraphSource {
   private view?: Promise<GraphView>;
+  private ready?: GraphView;
 
   constructor(
     readonly path: string,
@@ -91,13 +99,17 @@ export class FileGraphSource implements GraphSource {
 
   current(): Promise<GraphView> {
     if (this.view === undefined) {
-      const loading = this.load();
+      const loading = this.load().then((view) => (this.ready = view));
       this.view = loading;
       loading.catch(() => {
         if (this.view === loading) this.view = undefined;
       });
     }
     return this.view;
+  }
+
+  loaded(): GraphView | undefined {
+    return this.ready;
   }
 
   private async load(): Promise<GraphView> {

@@ -61,6 +61,11 @@ export class SnapshotGraphSource implements GraphSource {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** loaded is the newest loaded snapshot, else the fallback's graph if loaded; undefined before any. */
+  loaded(): GraphView | undefined {
+    return this.view ?? this.fallback?.loaded();
+  }
+
   /** close stops watching the bucket. */
   async close(): Promise<void> {
     this.stopWatch?.();
