@@ -325,6 +325,30 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
   });
 
+  it('a second decision before the balance shows the first decision\'s opens spent does not spend the funds again', async () => {
+    // A path 1-…-10: eight central nodes, more than one decision's budget uses.
+    const path = buildTestGraph(11, Array.from({ length: 9 }, (_, i) => [i + 1, i + 2] as [number, number]));
+    const service = await f.start({ graphSource: new StaticGraphSource(path, 'path-v1') });
+    const engine = service.app.get(AutopilotEngine);
+    // Channel limit 10: only the allocation (half of all funds in channels) limits the opens.
+    const constraints = { ...FIXTURE_POLICY.constraints, chanLimit: 10 };
+    await setPolicy(service, node(1), { constraints });
+    await policyApplied(service, node(1), { constraints });
+    await f.publisher.publish(balanceEvent(10_000_000, node(1)));
+    await waitFor('the first decision', () => commands(f, node(1)), (list) => list.length === 5);
+    await caughtUp(f);
+    // Half of 10 BTC-sats is allocated by five 1,000,000 opens; the wallet still shows 10,000,000.
+    expect((await commands(f, node(1))).map((c) => c.data.localFundingSat)).toEqual(Array(5).fill(1_000_000));
+
+    // More decisions before the gateway reports the funding: the heartbeat, and a fact about a peer.
+    await engine.heartbeat();
+    await f.publisher.publishDerived('chanfitness', fitnessEvent(testPubKey(9), true, node(1)));
+    await caughtUp(f);
+    expect(await commands(f, node(1))).toHaveLength(5);
+    const last = (await decisions(f, node(1))).at(-1);
+    expect(last?.data).toMatchObject({ chosen: [], stoppedBy: 'enough-channels', inputs: { walletBalanceSat: 5_000_000, pendingOpenCount: 5 } });
+  });
+
   it('fleet-wide diversity: a peer other managed nodes already have enough channels with is skipped', async () => {
     const service = await f.start();
     const constraints = { ...FIXTURE_POLICY.constraints, maxFleetChannelsPerPeer: 1 };

@@ -5,6 +5,7 @@ import {
   expirePendingOpens,
   initialProjection,
   recordOpens,
+  reservedSat,
   type NodeProjection,
   type ProjectedEvent,
   type ProjectedMessage,
@@ -194,7 +195,33 @@ describe('autopilot projection: agentState', () => {
       pendingOpens: [{ peer: peer(5), amountSat: 200_000 }],
       failedUntil: new Map([[peer(4), T0 + 10 * MINUTE]]),
       unfitPeers: [],
-      walletBalanceSat: 2_500_000,
+      // Confirmed 3,000,000 less locked 500,000, less the 200,000 the in-flight open claims.
+      walletBalanceSat: 2_300_000,
     });
+  });
+
+  it('reserves the funds of opens the last balance event does not show spent yet', () => {
+    const funded = evolve(initialProjection(FIXTURE_NODE), { message: balanceEvent(10_000_000), sequence: 10 });
+    const opened = recordOpens(
+      funded,
+      [
+        { commandId: 'cmd-a', peer: peer(1), amountSat: 1_000_000, expiresAtMs: T0 + MINUTE },
+        { commandId: 'cmd-b', peer: peer(2), amountSat: 2_000_000, expiresAtMs: T0 + MINUTE },
+      ],
+      3,
+    );
+    // In flight: both claimed.
+    expect(reservedSat(opened)).toBe(3_000_000);
+    expect(agentState(opened, T0).walletBalanceSat).toBe(7_000_000);
+    // cmd-a funded (requested after the balance event), cmd-b failed: only cmd-a's stays claimed.
+    const resolved = [
+      { message: requestedEvent('cmd-a', peer(1), 1_000_000, 1), sequence: 11 },
+      { message: failedEvent('cmd-b', peer(2), 2_000_000, T0), sequence: 12 },
+    ].reduce((s, e) => evolve(s, e), opened);
+    expect(reservedSat(resolved)).toBe(1_000_000);
+    // The gateway's next balance shows the funding spent: nothing is claimed twice any more.
+    const rebalanced = evolve(resolved, { message: balanceEvent(9_000_000), sequence: 13 });
+    expect(reservedSat(rebalanced)).toBe(0);
+    expect(agentState(rebalanced, T0).walletBalanceSat).toBe(9_000_000);
   });
 });

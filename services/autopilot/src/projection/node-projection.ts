@@ -288,8 +288,9 @@ export function spendableSat(balance: BalanceRecord | null): number {
 
 /**
  * agentState is the projection as the pure agent sees it at `nowMs`: pending and open channels
- * (pending channels count like open ones, being real channels soon), in-flight opens, and the
- * failures still active.
+ * (pending channels count like open ones, being real channels soon), in-flight opens, the
+ * failures still active, and the wallet balance less the funds our opens have claimed but the
+ * last balance event does not show spent yet ({@link reservedSat}).
  */
 export function agentState(state: NodeProjection, nowMs: number): AgentState {
   const channels: LocalChannel[] = [];
@@ -308,7 +309,26 @@ export function agentState(state: NodeProjection, nowMs: number): AgentState {
   const unfitPeers = sortedValues(state.fitness)
     .filter((row) => !row.fit)
     .map((row) => row.peer);
-  return { self: state.nodeId, channels, pendingOpens, failedUntil, unfitPeers, walletBalanceSat: spendableSat(state.balance) };
+  const walletBalanceSat = Math.max(0, spendableSat(state.balance) - reservedSat(state));
+  return { self: state.nodeId, channels, pendingOpens, failedUntil, unfitPeers, walletBalanceSat };
+}
+
+/**
+ * reservedSat is what our opens have claimed of the wallet that the node's last balance event
+ * does not show spent: every open still in flight, and every requested open (funded, its channel
+ * pending) whose ChannelOpenRequested came after that balance event (same stream, so sequences
+ * compare). The opens also count as channels, so without this a second decision before the next
+ * balance event would see their funds twice, in the channels and still in the wallet, and open
+ * more than the allocation allows (lnd's wallet balance drops as soon as it funds; ours only
+ * when the gateway reports the new balance).
+ */
+export function reservedSat(state: NodeProjection): number {
+  const balanceSequence = state.balance?.sequence ?? 0;
+  let reserved = 0;
+  for (const open of state.pendingOpens.values()) {
+    if (open.status === 'in-flight' || (open.status === 'requested' && open.sequence > balanceSequence)) reserved += open.amountSat;
+  }
+  return reserved;
 }
 
 function sortedValues<T>(map: ReadonlyMap<string, T>): T[] {

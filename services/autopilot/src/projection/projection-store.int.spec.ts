@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { openDatabase } from '@lnfleet/service-kit';
 import { testSchema, waitFor, type TestSchema } from '@lnfleet/testing';
@@ -9,6 +10,8 @@ import { enabledNodes, inNodeTransaction, loadProjection, lockNode, nodeLockKey,
 import { balanceEvent, closedEvent, failedEvent, fitnessEvent, FIXTURE_NODE, openedEvent, policyEvent, T0 } from './projection.fixture.js';
 
 const peer = testPubKey;
+/** uniqueNode is a node id of its own for a test that watches advisory locks. */
+const uniqueNode = (): string => `03${randomBytes(32).toString('hex')}`;
 
 describe('autopilot projection store (PostgreSQL)', () => {
   let schema: TestSchema;
@@ -58,8 +61,10 @@ describe('autopilot projection store (PostgreSQL)', () => {
   });
 
   it("holds a node's advisory lock until the transaction ends, and only that node's", async () => {
-    expect(nodeLockKey(FIXTURE_NODE)).toMatch(/^-?\d+$/);
-    expect(nodeLockKey(FIXTURE_NODE)).not.toBe(nodeLockKey(peer(1)));
+    // Advisory locks are database-wide: a node no other test file uses, so their locks never count here.
+    const lockedNode = uniqueNode();
+    expect(nodeLockKey(lockedNode)).toMatch(/^-?\d+$/);
+    expect(nodeLockKey(lockedNode)).not.toBe(nodeLockKey(peer(1)));
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -70,7 +75,7 @@ describe('autopilot projection store (PostgreSQL)', () => {
       locked = resolve;
     });
     const first = dataSource.transaction(async (manager) => {
-      await lockNode(manager, FIXTURE_NODE);
+      await lockNode(manager, lockedNode);
       locked();
       await held;
       order.push('first done');
@@ -80,10 +85,10 @@ describe('autopilot projection store (PostgreSQL)', () => {
     await dataSource.transaction((manager) => lockNode(manager, peer(1)));
     order.push('other node');
     const second = dataSource.transaction(async (manager) => {
-      await lockNode(manager, FIXTURE_NODE);
+      await lockNode(manager, lockedNode);
       order.push('second got the lock');
     });
-    const key = BigInt.asUintN(64, BigInt(nodeLockKey(FIXTURE_NODE)));
+    const key = BigInt.asUintN(64, BigInt(nodeLockKey(lockedNode)));
     await waitFor(
       'the second transaction to wait for the lock',
       async () =>
@@ -101,6 +106,7 @@ describe('autopilot projection store (PostgreSQL)', () => {
   });
 
   it('a node transaction waits for the lock, then loads what the holder committed; a throw rolls back', async () => {
+    const lockedNode = uniqueNode();
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -109,18 +115,18 @@ describe('autopilot projection store (PostgreSQL)', () => {
     const firstHasLock = new Promise<void>((resolve) => {
       locked = resolve;
     });
-    const first = inNodeTransaction(dataSource, FIXTURE_NODE, async ({ loaded }) => {
+    const first = inNodeTransaction(dataSource, lockedNode, async ({ loaded }) => {
       locked();
       await held;
-      return evolve(loaded, { message: balanceEvent(1_000_000), sequence: 1 });
+      return evolve(loaded, { message: balanceEvent(1_000_000, lockedNode), sequence: 1 });
     });
     await firstHasLock;
     const seen: (number | undefined)[] = [];
-    const second = inNodeTransaction(dataSource, FIXTURE_NODE, ({ loaded }) => {
+    const second = inNodeTransaction(dataSource, lockedNode, ({ loaded }) => {
       seen.push(loaded.balance?.confirmedSat);
-      return evolve(loaded, { message: balanceEvent(2_000_000), sequence: 2 });
+      return evolve(loaded, { message: balanceEvent(2_000_000, lockedNode), sequence: 2 });
     });
-    const key = BigInt.asUintN(64, BigInt(nodeLockKey(FIXTURE_NODE)));
+    const key = BigInt.asUintN(64, BigInt(nodeLockKey(lockedNode)));
     await waitFor(
       'the second node transaction to wait for the lock',
       async () =>
@@ -136,27 +142,28 @@ describe('autopilot projection store (PostgreSQL)', () => {
     // The second loaded after the lock was granted: it saw the first's commit.
     expect(seen).toEqual([1_000_000]);
     await expect(
-      inNodeTransaction(dataSource, FIXTURE_NODE, ({ loaded }) => {
-        evolve(loaded, { message: balanceEvent(3_000_000), sequence: 3 });
+      inNodeTransaction(dataSource, lockedNode, ({ loaded }) => {
+        evolve(loaded, { message: balanceEvent(3_000_000, lockedNode), sequence: 3 });
         return Promise.reject(new Error('crash before commit'));
       }),
     ).rejects.toThrow('crash before commit');
-    const after = await dataSource.transaction((manager) => loadProjection(manager, FIXTURE_NODE));
+    const after = await dataSource.transaction((manager) => loadProjection(manager, lockedNode));
     expect(after.balance?.confirmedSat).toBe(2_000_000);
   });
 
   it('saves and loads text with quotes and backslashes exactly (statements with inlined literals)', async () => {
+    const lockedNode = uniqueNode();
     const awkward = `it's a \\ path "quoted" \n`;
     expect(sqlLiteral("it's")).toBe("'it''s'");
     const rows = await dataSource.query<{ value: string }[]>(`SELECT ${sqlLiteral(awkward)}::text AS value`);
     expect(rows[0]?.value).toBe(awkward);
     const odd = {
-      ...initialProjection(FIXTURE_NODE),
+      ...initialProjection(lockedNode),
       revision: 1,
       channels: new Map([["a\\b'c:0", { channelPoint: "a\\b'c:0", peer: peer(1), capacitySat: 2_000_000, localBalanceSat: 0, status: 'open' as const, sequence: 1 }]]),
     };
-    await inNodeTransaction(dataSource, FIXTURE_NODE, () => Promise.resolve(odd));
-    const loaded = await dataSource.transaction((manager) => loadProjection(manager, FIXTURE_NODE));
+    await inNodeTransaction(dataSource, lockedNode, () => Promise.resolve(odd));
+    const loaded = await dataSource.transaction((manager) => loadProjection(manager, lockedNode));
     expect([...loaded.channels.keys()]).toEqual(["a\\b'c:0"]);
   });
 });
