@@ -13,7 +13,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -76,12 +76,17 @@ try {
   const graphSource = real ? new FileGraphSource(graphPath, { workers: 2 }) : new StaticGraphSource(randomGraph(), 'random-5000', { workers: 2 });
   // The service loads the graph and its centrality before it starts consuming.
   let started = performance.now();
+  // The graph is parsed in a worker thread: the event loop should not stall while it loads.
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
   service = await bootstrapService(createAutopilotService({ graphSource }), env, { logger: ['error', 'warn'] });
+  stalls.disable();
   const engine = service.app.get(AutopilotEngine);
   const view = await graphSource.current();
   console.log(
     `graph: ${real ? graphPath : 'random (real graph absent)'}: ${view.graph.nodeCount.toLocaleString('en-US')} nodes, ` +
-      `${view.graph.channelCount.toLocaleString('en-US')} channels; service started with graph and centrality (2 workers) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `${view.graph.channelCount.toLocaleString('en-US')} channels; service started with graph and centrality (2 workers) in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `longest event-loop stall meanwhile ${(stalls.max / 1e6).toFixed(0)} ms`,
   );
 
   // Policies for every node, then wait until the service has folded them all.

@@ -1,18 +1,18 @@
 /**
  * The chanfitness projection as tools outside the service use it (the lnfleet CLI rebuilds it in a
  * fresh schema and folds a node's history for audits): the pure core, the projection and its
- * store, the migration, and the configuration. Importing this runs nothing; `main.ts` is the service.
+ * store, the migrations, and the configuration. Importing this runs nothing; `main.ts` is the service.
  */
 import { FitnessLog1767225600000 } from './projection/migrations/1767225600000-fitness-log.js';
+import { FitnessEventFacts1767312000000 } from './projection/migrations/1767312000000-fitness-event-facts.js';
+import { CHANFITNESS_MIGRATIONS } from './projection/migrations/index.js';
 
 export * from './fitness/index.js';
 export { FitnessProjection, type ProjectionCounters, type ProjectionOptions } from './projection/fitness-projection.js';
 export { FitnessEventStore, statusKey, type SavedStatus, type StoredStatus } from './projection/event-store.js';
-export { FitnessLog1767225600000 };
+export { CHANFITNESS_MIGRATIONS, FitnessEventFacts1767312000000, FitnessLog1767225600000 };
 export { loadChanfitnessConfig, type ChanfitnessConfig } from './config.js';
 
-/** CHANFITNESS_MIGRATIONS are the migrations of the service's schema, in order. */
-export const CHANFITNESS_MIGRATIONS = [FitnessLog1767225600000];
 
 /**
  * FENCE_VERSIONS_SQL raises every node's version in a rebuilt schema (`$new`) above the version the
