@@ -59,6 +59,11 @@ describe('deploy/compose.yaml', () => {
     });
   });
 
+  it('runs chanfitness with the larger young generation its README asks for', () => {
+    const environment = service(compose(), 'chanfitness').environment as Record<string, string>;
+    expect(environment.NODE_OPTIONS?.split(/\s+/)).toContain('--max-semi-space-size=64');
+  });
+
   describe('the checks catch', () => {
     it('a variable the service does not read', () => {
       const file = compose();

@@ -148,6 +148,11 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
     }
   });
 
+  it('runs chanfitness with the larger young generation its README asks for', () => {
+    const container = containerOf(find(render(overlay), 'Deployment', 'chanfitness'), 'chanfitness');
+    expect(container.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value?.split(/\s+/)).toContain('--max-semi-space-size=64');
+  });
+
   it('names only Secrets that k8s/README.md tells the operator to create', () => {
     const readme = readFileSync(join(REPO_ROOT, 'k8s/README.md'), 'utf8');
     const secrets = new Set<string>();
