@@ -104,6 +104,7 @@ describe('node-gateway with real NATS and PostgreSQL', () => {
       getInfo: () => node.getInfo(),
       listChannels: () => node.listChannels(),
       pendingChannels: () => node.pendingChannels(),
+      closingChannels: () => node.closingChannels(),
       closedChannels: () => node.closedChannels(),
       onlinePeers: () => node.onlinePeers(),
       walletBalance: () => node.walletBalance(),

@@ -196,17 +196,75 @@ describe('node-gateway serving an lnd node over gRPC, with real NATS and Postgre
 
     const events = await storedEvents();
     expect(ofType(events, 'ChannelResolved').map((e) => [e.id, e.data.channelPoint])).toEqual([[deterministicId('ChannelResolved', alice, resolvedAway), resolvedAway]]);
-    // lnd lists a force close it is still resolving among its pending channels, without short channel id.
+    // lnd lists a force close it is still resolving among its pending channels, without short
+    // channel id: the gateway gives it the id the channel was announced with.
     expect(ofType(events, 'ChannelClosed').map((e) => [e.data.channelPoint, e.data.closeType, e.data.closeInitiator])).toEqual([
       [resolvedAway, 'LOCAL_FORCE_CLOSE', 'LOCAL'],
       [closedAway, 'LOCAL_FORCE_CLOSE', 'LOCAL'],
     ]);
-    expect(ofType(events, 'ChannelClosed')[1]?.data).toMatchObject({ chanId: '0', capacitySat: 200_000, closingTxid: lnd.closed[1]?.closing_tx_hash });
+    expect(lnd.closed[1]?.chan_id).not.toBe('0');
+    expect(ofType(events, 'ChannelClosed')[1]?.data).toMatchObject({ chanId: lnd.closed[1]?.chan_id, capacitySat: 200_000, closingTxid: lnd.closed[1]?.closing_tx_hash });
 
     // Its resolution, live, completes the picture.
     await waitFor('the streams again', () => lnd.fullySubscribed(), Boolean);
     lnd.resolve(closedAway);
     await waitFor('the second ChannelResolved', storedEvents, (e) => ofType(e, 'ChannelResolved').length === 2);
+  });
+
+  it('keeps a close that is broadcast but not confirmed (waiting close) across gateway restarts, and publishes its ChannelClosed once it confirmed while the gateway was down', async () => {
+    lnd.peerOnline(carol);
+    lnd.peerOnline(dave);
+    const forceClosing = lnd.openPending(carol, 300_000);
+    const coopClosing = lnd.openPending(dave, 400_000);
+    lnd.confirm(forceClosing);
+    lnd.confirm(coopClosing);
+    const chanIds = [lnd.channels.get(forceClosing)?.chan_id, lnd.channels.get(coopClosing)?.chan_id];
+    await startGateway();
+    const alice = lnd.identityPubkey;
+    await waitFor('the first snapshot', storedEvents, (e) => ofType(e, 'NodeStateSnapshot').length === 1);
+    // Both closes are broadcast while the gateway runs; lnd only reports the channels inactive.
+    lnd.beginClose(forceClosing, 'LOCAL_FORCE_CLOSE');
+    lnd.beginClose(coopClosing, 'COOPERATIVE_CLOSE', 'INITIATOR_REMOTE');
+    await running?.stop();
+    running = undefined;
+
+    // A restart while the closes wait for confirmation: the channels are closing, not vanished.
+    const written: string[] = [];
+    const keep = (message: unknown): void => {
+      written.push(String(message));
+    };
+    const logger = { log: keep, warn: keep, error: keep, debug: keep, verbose: keep, fatal: keep };
+    running = await bootstrapService(nodeGatewayDefinition({ graphIntervalMs: 0, reconnectDelayMs: () => 25 }), env(), { logger });
+    const fleet = running.app.get(NodeFleet, { strict: false });
+    await waitFor('alice connected', () => fleet.health()[0]?.status, (s) => s === 'connected');
+    const second = await waitFor('the second snapshot', storedEvents, (e) => ofType(e, 'NodeStateSnapshot').length === 2);
+    expect(ofType(second, 'NodeStateSnapshot')[1]?.data).toMatchObject({
+      openChannels: [],
+      closingChannels: [
+        { channelPoint: coopClosing, peer: dave, capacitySat: 400_000, closingTxid: lnd.waitingClose.get(coopClosing)?.closing_tx_hash },
+        { channelPoint: forceClosing, peer: carol, capacitySat: 300_000, closingTxid: lnd.waitingClose.get(forceClosing)?.closing_tx_hash },
+      ].sort((a, b) => (a.channelPoint < b.channelPoint ? -1 : 1)),
+    });
+    expect(written.join('\n')).not.toMatch(/vanished/);
+    expect(ofType(second, 'ChannelClosed')).toEqual([]);
+    await running.stop();
+    running = undefined;
+
+    // Both confirm while no gateway runs; the force close is still resolving (listed without short channel id).
+    lnd.confirmClose(forceClosing);
+    lnd.confirmClose(coopClosing);
+    await startGateway();
+    const events = await waitFor('both ChannelClosed', storedEvents, (e) => ofType(e, 'ChannelClosed').length === 2);
+    expect(ofType(events, 'ChannelClosed').map((e) => [e.id, e.data.channelPoint, e.data.closeType, e.data.chanId]).sort()).toEqual(
+      [
+        [deterministicId('ChannelClosed', alice, forceClosing), forceClosing, 'LOCAL_FORCE_CLOSE', chanIds[0]],
+        [deterministicId('ChannelClosed', alice, coopClosing), coopClosing, 'COOPERATIVE_CLOSE', chanIds[1]],
+      ].sort(),
+    );
+    await waitFor('the streams again', () => lnd.fullySubscribed(), Boolean);
+    lnd.resolve(forceClosing);
+    await waitFor('its ChannelResolved', storedEvents, (e) => ofType(e, 'ChannelResolved').some((x) => x.data.channelPoint === forceClosing));
+    expect(new Set((await storedEvents()).map((e) => e.id)).size).toBe((await storedEvents()).length);
   });
 
   it('re-subscribes when lnd drops its streams and publishes what it missed in between', async () => {

@@ -32,6 +32,18 @@ export const PendingChannel = z.strictObject({
 });
 export type PendingChannel = z.infer<typeof PendingChannel>;
 
+/**
+ * ClosingChannel is a channel whose close transaction is broadcast but not yet confirmed (lnd's
+ * PendingChannels waiting_close_channels): no longer usable, not yet closed.
+ */
+export const ClosingChannel = z.strictObject({
+  channelPoint: ChannelPoint,
+  peer: Pubkey.describe('the remote node'),
+  capacitySat: Sat,
+  closingTxid: Txid.nullable().describe('the broadcast closing transaction; null when the node has not reported it'),
+});
+export type ClosingChannel = z.infer<typeof ClosingChannel>;
+
 /** OpenChannelState is an open channel as lnd's ListChannels describes it. */
 export const OpenChannelState = PendingChannel.extend({
   chanId: ShortChannelId,
@@ -132,6 +144,10 @@ export const NodeStateSnapshot = defineMessage({
     pendingChannels: z.array(PendingChannel),
     onlinePeers: z.array(Pubkey),
     balance: WalletBalance,
+    closingChannels: z
+      .array(ClosingChannel)
+      .optional()
+      .describe('channels whose close transaction is broadcast but not confirmed (lnd waiting close); absent when there are none. Their ChannelClosed follows when the close confirms.'),
   }),
 });
 

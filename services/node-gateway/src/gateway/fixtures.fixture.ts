@@ -25,5 +25,5 @@ export const BALANCE: WalletBalance = { confirmedSat: 5_000_000, unconfirmedSat:
 export const INFO: NodeInfo = { identityPubkey: NODE, alias: 'fleet-1', blockHeight: 900_100, syncedToChain: true, version: 'test' };
 
 export function current(partial: Partial<CurrentNodeState> = {}): CurrentNodeState {
-  return { info: INFO, openChannels: [], pendingChannels: [], onlinePeers: [], balance: BALANCE, closedChannels: [], ...partial };
+  return { info: INFO, openChannels: [], pendingChannels: [], onlinePeers: [], balance: BALANCE, closingChannels: [], closedChannels: [], ...partial };
 }

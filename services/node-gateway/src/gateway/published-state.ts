@@ -1,4 +1,11 @@
 import type { KnownMessage, WalletBalance } from '@lnfleet/contracts';
+import type { ClosedChannelSummary } from '../node/lightning-node.js';
+
+/**
+ * AnnouncedStatus is how far an announced channel got: pending (funding broadcast), open, or
+ * closing (its close transaction broadcast, not confirmed: lnd's "waiting close").
+ */
+export type AnnouncedStatus = 'pending' | 'open' | 'closing';
 
 /**
  * PublishedState is what the gateway has told the stream about one node: which channels it
@@ -8,7 +15,12 @@ import type { KnownMessage, WalletBalance } from '@lnfleet/contracts';
  */
 export interface PublishedState {
   /** channels maps each announced, not yet closed channel point to its last announced status. */
-  readonly channels: Readonly<Record<string, 'pending' | 'open'>>;
+  readonly channels: Readonly<Record<string, AnnouncedStatus>>;
+  /**
+   * chanIds maps each announced open (or closing) channel to its short channel id, so that a
+   * close lnd reports without one (a force close still resolving) carries the real id.
+   */
+  readonly chanIds: Readonly<Record<string, string>>;
   /** onlinePeers is sorted. */
   readonly onlinePeers: readonly string[];
   /** balance is null until one was published. */
@@ -23,10 +35,10 @@ export interface PublishedState {
 
 /** initialPublishedState is a node the gateway never published anything about. */
 export function initialPublishedState(): PublishedState {
-  return { channels: {}, onlinePeers: [], balance: null, unresolved: [] };
+  return { channels: {}, chanIds: {}, onlinePeers: [], balance: null, unresolved: [] };
 }
 
-/** withDefaults completes a state saved by an older version (before `unresolved`). */
+/** withDefaults completes a state saved by an older version (before `unresolved` or `chanIds`). */
 export function withDefaults(state: Partial<PublishedState>): PublishedState {
   return { ...initialPublishedState(), ...state };
 }
@@ -39,13 +51,14 @@ export function evolvePublished(state: PublishedState, event: KnownMessage): Pub
       if (state.channels[event.data.channelPoint] === 'open') return state;
       return { ...state, channels: { ...state.channels, [event.data.channelPoint]: 'pending' } };
     case 'ChannelOpened':
-      return { ...state, channels: { ...state.channels, [event.data.channelPoint]: 'open' } };
+      return { ...state, channels: { ...state.channels, [event.data.channelPoint]: 'open' }, chanIds: withChanId(state.chanIds, event.data.channelPoint, event.data.chanId) };
     case 'ChannelClosed': {
       const point = event.data.channelPoint;
       const unresolved = event.data.closeType === 'LOCAL_FORCE_CLOSE' && !state.unresolved.includes(point) ? [...state.unresolved, point].sort() : state.unresolved;
-      if (!(point in state.channels)) return unresolved === state.unresolved ? state : { ...state, unresolved };
+      if (!(point in state.channels) && !(point in state.chanIds)) return unresolved === state.unresolved ? state : { ...state, unresolved };
       const { [point]: _closed, ...rest } = state.channels;
-      return { ...state, channels: rest, unresolved };
+      const { [point]: _closedId, ...restIds } = state.chanIds;
+      return { ...state, channels: rest, chanIds: restIds, unresolved };
     }
     case 'ChannelResolved':
       return state.unresolved.includes(event.data.channelPoint) ? { ...state, unresolved: state.unresolved.filter((p) => p !== event.data.channelPoint) } : state;
@@ -56,14 +69,38 @@ export function evolvePublished(state: PublishedState, event: KnownMessage): Pub
     case 'BalanceChanged':
       return { ...state, balance: event.data };
     case 'NodeStateSnapshot': {
-      const channels: Record<string, 'pending' | 'open'> = {};
+      const channels: Record<string, AnnouncedStatus> = {};
+      const chanIds: Record<string, string> = {};
       for (const channel of event.data.pendingChannels) channels[channel.channelPoint] = 'pending';
-      for (const channel of event.data.openChannels) channels[channel.channelPoint] = 'open';
-      return { ...state, channels, onlinePeers: [...event.data.onlinePeers].sort(), balance: event.data.balance };
+      for (const channel of event.data.closingChannels ?? []) {
+        channels[channel.channelPoint] = 'closing';
+        // A closing channel keeps the short channel id it was announced with.
+        const known = state.chanIds[channel.channelPoint];
+        if (known !== undefined) chanIds[channel.channelPoint] = known;
+      }
+      for (const channel of event.data.openChannels) {
+        channels[channel.channelPoint] = 'open';
+        if (channel.chanId !== '0') chanIds[channel.channelPoint] = channel.chanId;
+      }
+      return { ...state, channels, chanIds, onlinePeers: [...event.data.onlinePeers].sort(), balance: event.data.balance };
     }
     default:
       // Every other message (backups, command outcomes, other services' facts)
       // leaves the channel/peer/balance picture unchanged.
       return state;
   }
+}
+
+function withChanId(chanIds: Readonly<Record<string, string>>, channelPoint: string, chanId: string): Readonly<Record<string, string>> {
+  return chanId === '0' || chanIds[channelPoint] === chanId ? chanIds : { ...chanIds, [channelPoint]: chanId };
+}
+
+/**
+ * withKnownChanId completes a close summary that has no short channel id (lnd lists force closes
+ * still resolving, and waiting closes, without one) from the id the channel was announced with.
+ */
+export function withKnownChanId(summary: ClosedChannelSummary, state: PublishedState): ClosedChannelSummary {
+  if (summary.chanId !== '0') return summary;
+  const known = state.chanIds[summary.channelPoint];
+  return known === undefined ? summary : { ...summary, chanId: known };
 }

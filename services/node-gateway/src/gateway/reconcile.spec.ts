@@ -97,6 +97,45 @@ describe('reconcile', () => {
     expect([...published, ...stillLocked.missed].reduce<PublishedState>(evolvePublished, initialPublishedState()).unresolved).toEqual([point(1)]);
   });
 
+  it('keeps a channel whose close is broadcast but not confirmed as closing, in the state and the snapshot, and announces its close once it confirms', () => {
+    const opened = [channelOpenedEvent(NODE, open(1), T0)];
+    const waiting = { channelPoint: point(1), peer: peer(1), capacitySat: 1_000_000, closingTxid: 'e'.repeat(64) };
+    const result = given(opened).when(current({ closingChannels: [waiting] })).then([]);
+    expect(result.unexplained).toEqual([]);
+    expect(result.snapshot.data).toMatchObject({ openChannels: [], closingChannels: [waiting] });
+    const whileClosing = [...opened, result.snapshot].reduce<PublishedState>(evolvePublished, initialPublishedState());
+    expect(whileClosing.channels).toEqual({ [point(1)]: 'closing' });
+    // The close confirmed while the gateway was away again: a force close lnd still resolves has no short channel id.
+    const later = reconcile(NODE, whileClosing, current({ closedChannels: [{ ...closed(1, 'LOCAL_FORCE_CLOSE'), chanId: '0', resolved: false }] }), T0 + 120_000);
+    expect(later.missed.map((e) => [e.type, e.data])).toEqual([['ChannelClosed', expect.objectContaining({ channelPoint: point(1), chanId: '1001', closeType: 'LOCAL_FORCE_CLOSE' })]]);
+    expect(later.unexplained).toEqual([]);
+    // Still closing at a later connect: nothing announced, nothing reported as vanished.
+    expect(reconcile(NODE, whileClosing, current({ closingChannels: [waiting] }), T0 + 90_000)).toMatchObject({ missed: [], unexplained: [] });
+  });
+
+  it('leaves the snapshot of a node without closing channels as it was (no closingChannels field)', () => {
+    expect(reconcile(NODE, initialPublishedState(), current({ openChannels: [open(1)] }), T0).snapshot.data).not.toHaveProperty('closingChannels');
+  });
+
+  it('lists a channel read both live and closing (it moved on between the queries) once, as live', () => {
+    const waiting = { channelPoint: point(1), peer: peer(1), capacitySat: 1_000_000, closingTxid: null };
+    const snapshot = reconcile(NODE, initialPublishedState(), current({ openChannels: [open(1)], closingChannels: [waiting] }), T0).snapshot;
+    expect(snapshot.data).not.toHaveProperty('closingChannels');
+  });
+
+  it('gives a force close still resolving, reported without short channel id, the id its channel was announced with', () => {
+    const result = given([channelOpenedEvent(NODE, open(2), T0)])
+      .when(current({ closedChannels: [{ ...closed(2, 'REMOTE_FORCE_CLOSE'), chanId: '0', resolved: false }] }))
+      .then([['ChannelClosed', point(2)]]);
+    expect(result.missed[0]).toMatchObject({ data: { chanId: '1002' } });
+    // A channel announced by a snapshot only (the gateway restarted) keeps its id too.
+    const bySnapshot = reconcile(NODE, initialPublishedState(), current({ openChannels: [open(3)] }), T0);
+    const state = [...bySnapshot.missed, bySnapshot.snapshot].reduce<PublishedState>(evolvePublished, initialPublishedState());
+    const closedLater = reconcile(NODE, evolvePublished(initialPublishedState(), bySnapshot.snapshot), current({ closedChannels: [{ ...closed(3, 'LOCAL_FORCE_CLOSE'), chanId: '0', resolved: false }] }), T0);
+    expect(state.chanIds).toEqual({ [point(3)]: '1003' });
+    expect(closedLater.missed[0]).toMatchObject({ type: 'ChannelClosed', data: { chanId: '1003' } });
+  });
+
   it('does not re-announce a closed channel that is still in the closed list', () => {
     given([channelOpenedEvent(NODE, open(1), T0), ...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(1) })])
       .when(current({ closedChannels: [closed(1)] }))
@@ -116,13 +155,13 @@ describe('evolvePublished', () => {
       ...translateNotification(NODE, { type: 'channelClosed', atMs: T0, channel: closed(2) }),
     ];
     const state = events.reduce<PublishedState>(evolvePublished, initialPublishedState());
-    expect(state).toEqual({ channels: { [point(1)]: 'pending' }, onlinePeers: [peer(1)], balance: BALANCE, unresolved: [] });
+    expect(state).toEqual({ channels: { [point(1)]: 'pending' }, chanIds: {}, onlinePeers: [peer(1)], balance: BALANCE, unresolved: [] });
 
     const late = evolvePublished(evolvePublished(state, channelOpenedEvent(NODE, open(1), T0)), events[0]!);
     expect(late.channels[point(1)]).toBe('open');
 
     const snapshot = reconcile(NODE, state, current({ openChannels: [open(5)], onlinePeers: [peer(5)] }), T0).snapshot;
-    expect(evolvePublished(state, snapshot)).toEqual({ channels: { [point(5)]: 'open' }, onlinePeers: [peer(5)], balance: BALANCE, unresolved: [] });
+    expect(evolvePublished(state, snapshot)).toEqual({ channels: { [point(5)]: 'open' }, chanIds: { [point(5)]: '1005' }, onlinePeers: [peer(5)], balance: BALANCE, unresolved: [] });
   });
 
   it('owes a ChannelResolved for each local force close until it is published; a snapshot does not clear the debt', () => {

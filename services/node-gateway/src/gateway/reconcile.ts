@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  type ClosingChannel,
   createMessage,
   deterministicId,
   NodeStateSnapshot,
@@ -9,7 +10,7 @@ import {
   type WalletBalance,
 } from '@lnfleet/contracts';
 import type { ClosedChannelSummary, NodeInfo } from '../node/lightning-node.js';
-import type { PublishedState } from './published-state.js';
+import { withKnownChanId, type PublishedState } from './published-state.js';
 import { channelClosedEvent, channelOpenedEvent, channelPendingEvent, channelResolvedEvent, isoTime } from './translate.js';
 
 /** CurrentNodeState is what the node reports on (re)connect, read with the port's queries. */
@@ -19,6 +20,8 @@ export interface CurrentNodeState {
   readonly pendingChannels: readonly PendingChannel[];
   readonly onlinePeers: readonly string[];
   readonly balance: WalletBalance;
+  /** closingChannels are waiting for their close transaction to confirm (lnd's waiting close). */
+  readonly closingChannels: readonly ClosingChannel[];
   /** closedChannels explain channels that disappeared while the gateway was away. */
   readonly closedChannels: readonly ClosedChannelSummary[];
 }
@@ -41,7 +44,12 @@ export interface Reconciliation {
  * - a pending channel never announced -> ChannelOpenPending;
  * - an open channel not announced as open -> ChannelOpened (on the very first connect, every
  *   existing channel, so that a replay of the events alone gives the node's channel set);
- * - an announced channel that is gone -> ChannelClosed from the node's close summary;
+ * - an announced channel that is gone -> ChannelClosed from the node's close summary, with the
+ *   short channel id it was announced with when the summary has none (lnd's force closes still
+ *   resolving);
+ * - an announced channel whose close is broadcast but not confirmed -> nothing yet: it stays in
+ *   the published state (and the snapshot) as closing, so its ChannelClosed is published when the
+ *   close confirms, live or at a later connect;
  * - a local force close whose outputs are now all swept, announced closed before or just now ->
  *   ChannelResolved (after its ChannelClosed).
  * Missed events carry the reconnect time (`atMs`): when they really happened is not known. Their
@@ -56,18 +64,20 @@ export function reconcile(nodeId: string, last: PublishedState, current: Current
   }
   for (const channel of sortByPoint(current.openChannels)) {
     live.add(channel.channelPoint);
-    if (last.channels[channel.channelPoint] !== 'open') missed.push(channelOpenedEvent(nodeId, channel, atMs));
+    const status = last.channels[channel.channelPoint];
+    if (status === undefined || status === 'pending') missed.push(channelOpenedEvent(nodeId, channel, atMs));
   }
   const closedByPoint = new Map(current.closedChannels.map((summary) => [summary.channelPoint, summary]));
+  const closing = new Set(current.closingChannels.map((channel) => channel.channelPoint));
   const unexplained: string[] = [];
   for (const channelPoint of Object.keys(last.channels).sort()) {
     if (live.has(channelPoint)) continue;
     const summary = closedByPoint.get(channelPoint);
     if (summary === undefined) {
-      unexplained.push(channelPoint);
+      if (!closing.has(channelPoint)) unexplained.push(channelPoint);
       continue;
     }
-    missed.push(channelClosedEvent(nodeId, summary, atMs));
+    missed.push(channelClosedEvent(nodeId, withKnownChanId(summary, last), atMs));
     if (summary.closeType === 'LOCAL_FORCE_CLOSE' && summary.resolved) missed.push(channelResolvedEvent(nodeId, channelPoint, atMs));
   }
   for (const channelPoint of last.unresolved) {
@@ -81,6 +91,10 @@ export function reconcile(nodeId: string, last: PublishedState, current: Current
  * an unchanged node republishes the same id, which JetStream drops; any change gives a new one.
  */
 export function snapshotEvent(nodeId: string, current: CurrentNodeState, atMs: number): KnownMessage {
+  const live = new Set([...current.openChannels, ...current.pendingChannels].map((channel) => channel.channelPoint));
+  const closed = new Set(current.closedChannels.map((summary) => summary.channelPoint));
+  // A channel that moved on between the queries may be read twice: listed live or closed, it is not also closing.
+  const closingChannels = sortByPoint(current.closingChannels.filter((channel) => !live.has(channel.channelPoint) && !closed.has(channel.channelPoint)));
   const data = {
     alias: current.info.alias.slice(0, 64),
     blockHeight: current.info.blockHeight,
@@ -89,6 +103,8 @@ export function snapshotEvent(nodeId: string, current: CurrentNodeState, atMs: n
     pendingChannels: sortByPoint(current.pendingChannels),
     onlinePeers: [...current.onlinePeers].sort(),
     balance: { ...current.balance },
+    // Present only when there are some, so that a snapshot without any keeps the id it always had.
+    ...(closingChannels.length > 0 ? { closingChannels } : {}),
   };
   const digest = createHash('sha256').update(canonicalJson(data)).digest('hex');
   return createMessage(NodeStateSnapshot, { id: deterministicId('NodeStateSnapshot', nodeId, digest), nodeId, occurredAt: isoTime(atMs), causationId: null, data });

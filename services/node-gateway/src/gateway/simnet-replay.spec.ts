@@ -16,6 +16,7 @@ async function currentState(node: LightningNode): Promise<CurrentNodeState> {
     pendingChannels: await node.pendingChannels(),
     onlinePeers: await node.onlinePeers(),
     balance: await node.walletBalance(),
+    closingChannels: await node.closingChannels(),
     closedChannels: await node.closedChannels(),
   };
 }

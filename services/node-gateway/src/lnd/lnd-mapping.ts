@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { CommitmentType, type OpenChannelState, type PendingChannel, type WalletBalance } from '@lnfleet/contracts';
+import { CommitmentType, type ClosingChannel, type OpenChannelState, type PendingChannel, type WalletBalance } from '@lnfleet/contracts';
 import type { ChannelBackup, ClosedChannelSummary, GraphEdge, GraphNode, NodeInfo, OpenFailureKind } from '../node/lightning-node.js';
 import type {
   LndChannel,
@@ -13,6 +13,7 @@ import type {
   LndGraphNode,
   LndInitiator,
   LndPendingChannel,
+  LndWaitingCloseChannel,
   LndWalletBalanceResponse,
 } from './lnd-messages.js';
 
@@ -149,6 +150,21 @@ export function forceClosingSummaryOf(closing: LndForceClosedChannel): ClosedCha
     openInitiator: initiatorOf(channel.initiator),
     closeInitiator: local ? 'LOCAL' : remote ? 'REMOTE' : 'UNKNOWN',
     resolved: false,
+  };
+}
+
+/**
+ * waitingCloseOf describes a channel lnd lists as waiting close (its close transaction broadcast
+ * but not confirmed); lnd writes an empty closing txid while it does not know it yet.
+ */
+export function waitingCloseOf(waiting: LndWaitingCloseChannel): ClosingChannel | null {
+  const channel = waiting.channel;
+  if (channel === null) return null;
+  return {
+    channelPoint: channel.channel_point,
+    peer: channel.remote_node_pub,
+    capacitySat: satOf(channel.capacity, 'capacity'),
+    closingTxid: NO_TXID.test(waiting.closing_txid) ? null : waiting.closing_txid,
   };
 }
 

@@ -110,10 +110,18 @@ export interface LndForceClosedChannel {
   closing_txid: string;
 }
 
-/** LndPendingChannelsResponse is PendingChannelsResponse, reduced to pending opens and force closes being resolved. */
+/** LndWaitingCloseChannel is PendingChannelsResponse.WaitingCloseChannel: the close transaction is broadcast, not confirmed. */
+export interface LndWaitingCloseChannel {
+  channel: LndPendingChannel | null;
+  limbo_balance: string;
+  closing_txid: string;
+}
+
+/** LndPendingChannelsResponse is PendingChannelsResponse, reduced to pending opens, closes waiting for confirmation and force closes being resolved. */
 export interface LndPendingChannelsResponse {
   pending_open_channels: Array<{ channel: LndPendingChannel | null }>;
   pending_force_closing_channels: LndForceClosedChannel[];
+  waiting_close_channels: LndWaitingCloseChannel[];
 }
 
 /** LndWalletBalanceResponse is WalletBalanceResponse. */

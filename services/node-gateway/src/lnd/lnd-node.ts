@@ -1,5 +1,5 @@
 import { Client, credentials, Metadata, status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import type { OpenChannelState, PendingChannel, WalletBalance } from '@lnfleet/contracts';
+import type { ClosingChannel, OpenChannelState, PendingChannel, WalletBalance } from '@lnfleet/contracts';
 import type {
   ClosedChannelSummary,
   DescribedGraph,
@@ -27,6 +27,7 @@ import {
   openFailureKindOf,
   pendingChannelOf,
   sameBalance,
+  waitingCloseOf,
 } from './lnd-mapping.js';
 import type {
   LndChannel,
@@ -142,6 +143,14 @@ export class LndNode implements LightningNode {
   async pendingChannels(): Promise<PendingChannel[]> {
     const response = await this.call<LndPendingChannelsResponse>('PendingChannels', {});
     return response.pending_open_channels.flatMap((pending) => (pending.channel === null ? [] : [pendingChannelOf(pending.channel)]));
+  }
+
+  async closingChannels(): Promise<ClosingChannel[]> {
+    const response = await this.call<LndPendingChannelsResponse>('PendingChannels', {});
+    return response.waiting_close_channels.flatMap((waiting) => {
+      const closing = waitingCloseOf(waiting);
+      return closing === null ? [] : [closing];
+    });
   }
 
   /**

@@ -78,6 +78,8 @@ export class TestLndServer {
   readonly pending = new Map<string, LndPendingChannel>();
   /** closed are the closes on chain; those in `resolving` still have outputs to sweep. */
   readonly closed: LndChannelCloseSummary[] = [];
+  /** waitingClose are the closes broadcast but not confirmed (lnd's waiting close), with the summary they will have. */
+  readonly waitingClose = new Map<string, LndChannelCloseSummary>();
   /** resolving holds the local force closes not yet fully resolved (lnd lists them in PendingChannels, not ClosedChannels). */
   readonly resolving = new Set<string>();
   /** peers are the connected peers (pubkey -> address). */
@@ -188,12 +190,21 @@ export class TestLndServer {
     return channel;
   }
 
-  /** close closes an open channel with the given closure type and tells the streams. */
+  /** close closes an open channel with the given closure type (broadcast and confirmed at once) and tells the streams. */
   close(point: string, closeType: LndClosureType, closeInitiator: 'INITIATOR_LOCAL' | 'INITIATOR_REMOTE' = 'INITIATOR_LOCAL'): LndChannelCloseSummary {
+    this.beginClose(point, closeType, closeInitiator);
+    return this.confirmClose(point);
+  }
+
+  /**
+   * beginClose broadcasts an open channel's close: the channel leaves ListChannels and is listed
+   * as waiting close in PendingChannels until confirmClose; lnd tells the channel stream only
+   * that it became inactive.
+   */
+  beginClose(point: string, closeType: LndClosureType, closeInitiator: 'INITIATOR_LOCAL' | 'INITIATOR_REMOTE' = 'INITIATOR_LOCAL'): void {
     const channel = this.channels.get(point);
     if (channel === undefined) throw new Error(`no open channel ${point}`);
     this.channels.delete(point);
-    this.blockHeight += 1;
     const summary: LndChannelCloseSummary = {
       channel_point: point,
       chan_id: channel.chan_id,
@@ -206,10 +217,20 @@ export class TestLndServer {
       open_initiator: channel.initiator ? 'INITIATOR_LOCAL' : 'INITIATOR_REMOTE',
       close_initiator: closeInitiator,
     };
-    this.closed.push(summary);
-    if (closeType === 'LOCAL_FORCE_CLOSE') this.resolving.add(point);
-    else this.wallet.confirmed += Number(channel.local_balance);
+    this.waitingClose.set(point, summary);
     if (channel.active) this.emit('channels', { type: 'INACTIVE_CHANNEL', inactive_channel: this.lndPoint(point) });
+  }
+
+  /** confirmClose confirms a broadcast close: the channel is closed (a local force close still resolving) and the streams are told. */
+  confirmClose(point: string): LndChannelCloseSummary {
+    const waiting = this.waitingClose.get(point);
+    if (waiting === undefined) throw new Error(`no close waiting for confirmation for ${point}`);
+    this.waitingClose.delete(point);
+    this.blockHeight += 1;
+    const summary: LndChannelCloseSummary = { ...waiting, close_height: this.blockHeight };
+    this.closed.push(summary);
+    if (summary.close_type === 'LOCAL_FORCE_CLOSE') this.resolving.add(point);
+    else this.wallet.confirmed += Number(summary.settled_balance);
     this.emit('channels', { type: 'CLOSED_CHANNEL', closed_channel: summary });
     this.emitBackup();
     return summary;
@@ -319,6 +340,18 @@ export class TestLndServer {
             closing_txid: c.closing_tx_hash,
             limbo_balance: c.settled_balance,
           })),
+        waiting_close_channels: [...this.waitingClose.values()].map((c) => ({
+          channel: {
+            remote_node_pub: c.remote_pubkey,
+            channel_point: c.channel_point,
+            capacity: c.capacity,
+            local_balance: c.settled_balance,
+            initiator: c.open_initiator,
+            chan_status_flags: c.close_initiator === 'INITIATOR_LOCAL' ? 'ChanStatusCoopBroadcasted|ChanStatusLocalCloseInitiator' : 'ChanStatusCoopBroadcasted|ChanStatusRemoteCloseInitiator',
+          },
+          limbo_balance: c.settled_balance,
+          closing_txid: c.closing_tx_hash,
+        })),
       })),
       // As lnd: only closes whose outputs are all swept.
       ClosedChannels: unary(() => ({ channels: this.closed.filter((c) => !this.resolving.has(c.channel_point)) })),

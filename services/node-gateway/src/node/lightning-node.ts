@@ -1,4 +1,4 @@
-import type { CloseType, OpenChannelState, PendingChannel, WalletBalance } from '@lnfleet/contracts';
+import type { ClosingChannel, CloseType, OpenChannelState, PendingChannel, WalletBalance } from '@lnfleet/contracts';
 
 /**
  * The LightningNode port: everything the fleet needs from one Lightning node, whatever drives it
@@ -154,6 +154,12 @@ export interface LightningNode {
   listChannels(): Promise<OpenChannelState[]>;
   /** pendingChannels is lnd's PendingChannels, limited to pending opens. */
   pendingChannels(): Promise<PendingChannel[]>;
+  /**
+   * closingChannels is lnd's PendingChannels waiting_close_channels: channels whose close
+   * transaction is broadcast but not confirmed. They are in neither listChannels nor
+   * closedChannels until the close confirms.
+   */
+  closingChannels(): Promise<ClosingChannel[]>;
   /** closedChannels is lnd's ClosedChannels: how every channel that is gone ended. */
   closedChannels(): Promise<ClosedChannelSummary[]>;
   /** onlinePeers is lnd's ListPeers: the pubkeys the node is connected to now. */

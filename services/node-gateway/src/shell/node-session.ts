@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KnownMessage } from '@lnfleet/contracts';
-import { evolvePublished, initialPublishedState, type PublishedState } from '../gateway/published-state.js';
+import { evolvePublished, initialPublishedState, withKnownChanId, type PublishedState } from '../gateway/published-state.js';
 import { reconcile, type CurrentNodeState } from '../gateway/reconcile.js';
 import { translateNotification } from '../gateway/translate.js';
 import type { LightningNode, NodeNotification } from '../node/lightning-node.js';
@@ -166,7 +166,9 @@ export class NodeSession {
             dropped = true;
             break;
           }
-          for (const event of translateNotification(nodeId, notification)) {
+          // A close lnd reports without short channel id gets the one the channel was announced with.
+          const known = notification.type === 'channelClosed' ? { ...notification, channel: withKnownChanId(notification.channel, state) } : notification;
+          for (const event of translateNotification(nodeId, known)) {
             await this.deps.publish(event, this.abort.signal);
             state = evolvePublished(state, event);
           }
@@ -180,15 +182,21 @@ export class NodeSession {
     }
   }
 
+  /**
+   * readState reads the node. The channel queries run one after another in the order a channel
+   * moves (pending, open, closing, closed), so a channel that moves on while they run is seen at
+   * least once (perhaps twice), never in none of them.
+   */
   private async readState(): Promise<CurrentNodeState> {
-    const [info, openChannels, pendingChannels, onlinePeers, balance, closedChannels] = await Promise.all([
-      this.node.getInfo(),
-      this.node.listChannels(),
-      this.node.pendingChannels(),
-      this.node.onlinePeers(),
-      this.node.walletBalance(),
-      this.node.closedChannels(),
-    ]);
-    return { info, openChannels, pendingChannels, onlinePeers, balance, closedChannels };
+    const others = Promise.all([this.node.getInfo(), this.node.onlinePeers(), this.node.walletBalance()]);
+    const channels = (async () => {
+      const pendingChannels = await this.node.pendingChannels();
+      const openChannels = await this.node.listChannels();
+      const closingChannels = await this.node.closingChannels();
+      const closedChannels = await this.node.closedChannels();
+      return { pendingChannels, openChannels, closingChannels, closedChannels };
+    })();
+    const [[info, onlinePeers, balance], read] = await Promise.all([others, channels]);
+    return { info, onlinePeers, balance, ...read };
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NetworkAddress, type CloseType, type OpenChannelState, type PendingChannel, type WalletBalance } from '@lnfleet/contracts';
+import { NetworkAddress, type ClosingChannel, type CloseType, type OpenChannelState, type PendingChannel, type WalletBalance } from '@lnfleet/contracts';
 import type {
   ClosedChannelSummary,
   DescribedGraph,
@@ -133,6 +133,11 @@ export class SimNode implements LightningNode {
 
   pendingChannels(): Promise<PendingChannel[]> {
     return Promise.resolve([...this.channels.values()].filter((c) => c.status === 'pending').map((c) => this.pendingState(c)));
+  }
+
+  /** closingChannels is always empty: a simulated close confirms at once. */
+  closingChannels(): Promise<ClosingChannel[]> {
+    return Promise.resolve([]);
   }
 
   closedChannels(): Promise<ClosedChannelSummary[]> {

@@ -89,7 +89,7 @@ describe('CommandLedger and PublishedStateStore in PostgreSQL', () => {
   it('stores and reloads the published state per node', async () => {
     const store = new PublishedStateStore(dataSource);
     expect(await store.load(NODE)).toBeUndefined();
-    const state = { channels: { [POINT]: 'open' as const }, onlinePeers: [NODE], balance: null, unresolved: [] };
+    const state = { channels: { [POINT]: 'open' as const }, chanIds: { [POINT]: '880000000000000001' }, onlinePeers: [NODE], balance: null, unresolved: [] };
     await store.save(NODE, 'sim-0', state, new Date(T0));
     await store.save(NODE, 'sim-0', { ...state, onlinePeers: [] }, new Date(T0 + 1));
     expect(await store.load(NODE)).toEqual({ ...state, onlinePeers: [] });
