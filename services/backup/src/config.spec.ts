@@ -88,8 +88,18 @@ describe('backup config', () => {
     expect(configError(() => loadBackupConfig({ ...base, BACKUP_RETAIN_LATEST: '0' })).field).toBe('BACKUP_RETAIN_LATEST');
     expect(configError(() => loadBackupConfig({ ...base, BACKUP_RETAIN_DAYS: '-1' })).field).toBe('BACKUP_RETAIN_DAYS');
     expect(loadBackupConfig({ ...base, BACKUP_RETAIN_LATEST: '3', BACKUP_RETAIN_DAYS: '0.5' }).retention).toEqual({ retainLatest: 3, retainMs: 43_200_000 });
-    expect(consumerSettings({})).toEqual({ consumer: 'backup', concurrency: 4 });
+    expect(consumerSettings({})).toEqual({ consumer: 'backup', concurrency: 4, ackWaitMs: 30_000 });
+    expect(consumerSettings({ BACKUP_ACK_WAIT_MS: '2000' }).ackWaitMs).toBe(2_000);
     expect(configError(() => consumerSettings({ BACKUP_CONCURRENCY: '9' })).field).toBe('BACKUP_CONCURRENCY');
     expect(configError(() => consumerSettings({ BACKUP_CONSUMER: 'a b' })).field).toBe('BACKUP_CONSUMER');
+    expect(configError(() => consumerSettings({ BACKUP_ACK_WAIT_MS: '500' })).field).toBe('BACKUP_ACK_WAIT_MS');
+  });
+
+  it('holds writes before the rename only when the test setting asks, and validates it', () => {
+    const base = { BACKUP_DIR: dir, BACKUP_MASTER_KEY: HEX };
+    expect(loadBackupConfig(base).testRenameDelayMs).toBe(0);
+    expect(loadBackupConfig({ ...base, BACKUP_TEST_RENAME_DELAY_MS: '250' }).testRenameDelayMs).toBe(250);
+    expect(configError(() => loadBackupConfig({ ...base, BACKUP_TEST_RENAME_DELAY_MS: '-1' })).field).toBe('BACKUP_TEST_RENAME_DELAY_MS');
+    expect(configError(() => loadBackupConfig({ ...base, BACKUP_TEST_RENAME_DELAY_MS: 'soon' })).field).toBe('BACKUP_TEST_RENAME_DELAY_MS');
   });
 });

@@ -36,6 +36,11 @@ export interface BackupConfig {
   readonly masterKey: MasterKey;
   readonly masterKeySource: MasterKeySource;
   readonly retention: RetentionPolicy;
+  /**
+   * testRenameDelayMs (BACKUP_TEST_RENAME_DELAY_MS, tests only) holds every file write between the
+   * fsync of its temp file and the rename, so a test can kill the process mid-write. 0 in service.
+   */
+  readonly testRenameDelayMs: number;
 }
 
 const DurableName = z
@@ -50,18 +55,27 @@ const Concurrency = z.coerce
   .max(8, 'at most 8 (the database pool has 10 connections)')
   .default(4);
 
+const AckWaitMs = z.coerce
+  .number()
+  .int('must be a whole number of milliseconds')
+  .min(1_000, 'must be at least 1000 (1 s)')
+  .max(3_600_000, 'at most 3600000 (1 h)')
+  .default(30_000);
+
 /** ConsumerSettings are what the bindings need: they are read before the rest of the config. */
 export interface ConsumerSettings {
   /** consumer is the durable consumer on the events stream; a new one (with a new DATABASE_SCHEMA) rebuilds. */
   readonly consumer: string;
   /** concurrency is how many node events one replica handles at once; one node's still take turns. */
   readonly concurrency: number;
+  /** ackWaitMs is how long JetStream waits for an event's ack before redelivering it (after a crash, say). */
+  readonly ackWaitMs: number;
 }
 
-/** consumerSettings reads BACKUP_CONSUMER (default `backup`) and BACKUP_CONCURRENCY (default 4). */
+/** consumerSettings reads BACKUP_CONSUMER (default `backup`), BACKUP_CONCURRENCY (default 4) and BACKUP_ACK_WAIT_MS (default 30 s). */
 export function consumerSettings(env: Env): ConsumerSettings {
-  const parsed = parseEnv(z.object({ BACKUP_CONSUMER: DurableName, BACKUP_CONCURRENCY: Concurrency }), env);
-  return { consumer: parsed.BACKUP_CONSUMER, concurrency: parsed.BACKUP_CONCURRENCY };
+  const parsed = parseEnv(z.object({ BACKUP_CONSUMER: DurableName, BACKUP_CONCURRENCY: Concurrency, BACKUP_ACK_WAIT_MS: AckWaitMs }), env);
+  return { consumer: parsed.BACKUP_CONSUMER, concurrency: parsed.BACKUP_CONCURRENCY, ackWaitMs: parsed.BACKUP_ACK_WAIT_MS };
 }
 
 /** BackupEnv lists the variables and their defaults. */
@@ -74,6 +88,13 @@ export const BackupEnv = z.object({
   BACKUP_RETAIN_DAYS: z.coerce.number().min(0, 'must not be negative').default(90),
   BACKUP_CONSUMER: DurableName,
   BACKUP_CONCURRENCY: Concurrency,
+  BACKUP_ACK_WAIT_MS: AckWaitMs,
+  BACKUP_TEST_RENAME_DELAY_MS: z.coerce
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must not be negative')
+    .max(10_000, 'at most 10000 (it is for tests only)')
+    .default(0),
 });
 
 /**
@@ -92,6 +113,7 @@ export function loadBackupConfig(env: Env): BackupConfig {
     masterKey,
     masterKeySource,
     retention: { retainLatest: parsed.BACKUP_RETAIN_LATEST, retainMs: Math.round(parsed.BACKUP_RETAIN_DAYS * 86_400_000) },
+    testRenameDelayMs: parsed.BACKUP_TEST_RENAME_DELAY_MS,
   };
 }
 

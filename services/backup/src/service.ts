@@ -68,6 +68,7 @@ export function createBackupService(dependencies: BackupDependencies = {}): Serv
           durable: settings.consumer,
           filterSubject: topology.allNodeEvents(),
           concurrency: settings.concurrency,
+          ackWaitMs: settings.ackWaitMs,
           // Small pulls: a pull's messages must be handled before it expires (1 s).
           batchSize: 16,
         },

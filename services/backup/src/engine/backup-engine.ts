@@ -12,6 +12,7 @@
  * take turns per node (one writer per node directory); within a replica a node's events also take
  * turns in arrival order, so versions are numbered in stream order.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { BackupStored, createMessage, deterministicId, type BackupKind, type MessageByType, type Pubkey } from '@lnfleet/contracts';
 import { ServiceContext } from '@lnfleet/service-kit';
@@ -21,7 +22,7 @@ import { deriveNodeKey, encryptBackup, type NodeKey } from '../crypto/backup-cry
 import { contentHash, serializeChannelSet } from '../format/serialize.js';
 import { isNewOwnBackup, ownBackupOf } from '../own-backup/own-backup.js';
 import { versionsToDelete } from '../retention/retention.js';
-import { writeChannelSetBackup, writeOwnBackup } from '../storage/backup-files.js';
+import { writeChannelSetBackup, writeOwnBackup, type BackupWriteOptions } from '../storage/backup-files.js';
 import {
   deleteVersions,
   findVersion,
@@ -105,13 +106,18 @@ export class BackupEngine implements OnApplicationBootstrap {
   private readonly queue = new KeyedQueue();
   private readonly turns = new NodeTurns(TURN_WAIT_MS);
   private readonly keys = new Map<string, NodeKey>();
+  private readonly writeOptions: BackupWriteOptions;
 
   constructor(
     private readonly context: ServiceContext,
     @Inject(BACKUP_CONFIG) private readonly config: BackupConfig,
     @Inject(BACKUP_CLOCK) private readonly clock: Clock,
     @Inject(BACKUP_HOOKS) private readonly hooks: EngineHooks,
-  ) {}
+  ) {
+    const holdMs = config.testRenameDelayMs;
+    // BACKUP_TEST_RENAME_DELAY_MS: a process-kill test needs time to kill mid-write.
+    this.writeOptions = holdMs > 0 ? { beforeRename: () => delay(holdMs) } : {};
+  }
 
   /**
    * onApplicationBootstrap brings the target directory up to date with the database before the
@@ -176,12 +182,12 @@ export class BackupEngine implements OnApplicationBootstrap {
       await this.context.dataSource.transaction(async (manager) => {
         await lockNode(manager, nodeId);
         const channelSet = await findVersion(manager, 'backup_version', nodeId, { latest: true });
-        if (channelSet !== null && (await writeChannelSetBackup(this.config.directory, channelSet.bytes, this.nodeKey(nodeId))).written) {
+        if (channelSet !== null && (await writeChannelSetBackup(this.config.directory, channelSet.bytes, this.nodeKey(nodeId), this.writeOptions)).written) {
           this.counters.channelSetFilesWritten++;
           written++;
         }
         const own = await findVersion(manager, 'backup_own', nodeId, { latest: true });
-        if (own !== null && (await writeOwnBackup(this.config.directory, nodeId, own.bytes)).written) {
+        if (own !== null && (await writeOwnBackup(this.config.directory, nodeId, own.bytes, this.writeOptions)).written) {
           this.counters.ownFilesWritten++;
           written++;
         }
@@ -209,7 +215,7 @@ export class BackupEngine implements OnApplicationBootstrap {
         const version = this.newVersion(state.version, contentHash(plaintext), file, snapshot.channels.length, sequence);
         await insertChannelSetVersion(manager, event.nodeId, version);
         await this.prune(manager, 'backup_version', event.nodeId);
-        if ((await writeChannelSetBackup(this.config.directory, file, key)).written) this.counters.channelSetFilesWritten++;
+        if ((await writeChannelSetBackup(this.config.directory, file, key, this.writeOptions)).written) this.counters.channelSetFilesWritten++;
         await this.publishStored(event, 'CHANNEL_SET', version);
         this.counters.channelSetVersions++;
       }
@@ -239,7 +245,7 @@ export class BackupEngine implements OnApplicationBootstrap {
         const version = this.newVersion(next.own.version, own.contentHash, own.packed, own.channelPoints.length, sequence);
         await insertOwnVersion(manager, event.nodeId, version, own.channelPoints);
         await this.prune(manager, 'backup_own', event.nodeId);
-        if ((await writeOwnBackup(this.config.directory, event.nodeId, own.packed)).written) this.counters.ownFilesWritten++;
+        if ((await writeOwnBackup(this.config.directory, event.nodeId, own.packed, this.writeOptions)).written) this.counters.ownFilesWritten++;
         await this.publishStored(event, 'NODE_PACKED', version);
         this.counters.ownVersions++;
       }

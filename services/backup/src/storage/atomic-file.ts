@@ -38,6 +38,11 @@ export interface WriteAtomicallyOptions {
   readonly archiveName?: ((previous: Uint8Array) => string) | null;
   /** mode is the new file's permission bits; default 0o600 (backups are for the operator only). */
   readonly mode?: number;
+  /**
+   * beforeRename runs after the temp file is written and fsynced, before the current file is
+   * archived and replaced. For tests that kill the process mid-write (it widens that window).
+   */
+  readonly beforeRename?: () => Promise<void>;
 }
 
 /** WriteResult says where the bytes went. */
@@ -77,6 +82,7 @@ export async function writeAtomically(
 
   await rm(tempPath, { force: true });
   await writeAndSync(tempPath, bytes, mode);
+  await options.beforeRename?.();
 
   let archivedAs: string | null = null;
   const previous = await readIfExists(path);

@@ -3,7 +3,7 @@ import { Pubkey } from '@lnfleet/contracts';
 import { decryptBackup, readBackupHeader, type BackupHeader, type NodeKey } from '../crypto/backup-crypto.js';
 import { NodeMismatchError, isBackupError } from '../errors.js';
 import { equalBytes } from '../format/bytes.js';
-import { ARCHIVE_DIR, contentArchiveName, readIfExists, writeAtomically } from './atomic-file.js';
+import { ARCHIVE_DIR, contentArchiveName, readIfExists, writeAtomically, type WriteAtomicallyOptions } from './atomic-file.js';
 
 /**
  * The target directory's layout, one sub-directory per managed node:
@@ -37,6 +37,9 @@ export interface FileWriteResult {
   readonly archivedAs: string | null;
 }
 
+/** BackupWriteOptions passes the writer's test hook through (see WriteAtomicallyOptions.beforeRename). */
+export type BackupWriteOptions = Pick<WriteAtomicallyOptions, 'beforeRename'>;
+
 /** nodeDirectory is the directory of one node's backup files under the target root. */
 export function nodeDirectory(root: string, nodeId: string): string {
   if (!Pubkey.safeParse(nodeId).success) throw new RangeError(`node id "${nodeId}" is not a compressed public key`);
@@ -52,7 +55,7 @@ export function nodeDirectory(root: string, nodeId: string): string {
  * key) is replaced and archived as `.unverified-<hash16>`. Throws NodeMismatchError when the file is
  * for another node than the key, and the errors of `decryptBackup` when the new file does not open.
  */
-export async function writeChannelSetBackup(root: string, file: Uint8Array, key: NodeKey): Promise<FileWriteResult> {
+export async function writeChannelSetBackup(root: string, file: Uint8Array, key: NodeKey, options: BackupWriteOptions = {}): Promise<FileWriteResult> {
   const header = readBackupHeader(file);
   if (header.nodeId !== key.nodeId) throw new NodeMismatchError(key.nodeId, header.nodeId);
   decryptBackup(file, key);
@@ -66,6 +69,7 @@ export async function writeChannelSetBackup(root: string, file: Uint8Array, key:
     return { written: false, path, archivedAs: null };
   }
   const result = await writeAtomically(dir, CHANNEL_SET_FILE, file, {
+    ...options,
     archiveName: (previous) => {
       const verified = verifiedHeader(previous, key);
       return verified === null
@@ -80,12 +84,12 @@ export async function writeChannelSetBackup(root: string, file: Uint8Array, key:
  * writeOwnBackup stores the node's own packed backup verbatim as `channel.backup`; the previous
  * one is archived under its content hash. Writes nothing when the same bytes are already in place.
  */
-export async function writeOwnBackup(root: string, nodeId: string, packed: Uint8Array): Promise<FileWriteResult> {
+export async function writeOwnBackup(root: string, nodeId: string, packed: Uint8Array, options: BackupWriteOptions = {}): Promise<FileWriteResult> {
   const dir = nodeDirectory(root, nodeId);
   const path = join(dir, OWN_BACKUP_FILE);
   const current = await readIfExists(path);
   if (current !== null && equalBytes(current, packed)) return { written: false, path, archivedAs: null };
-  const result = await writeAtomically(dir, OWN_BACKUP_FILE, packed);
+  const result = await writeAtomically(dir, OWN_BACKUP_FILE, packed, options);
   return { written: true, ...result };
 }
 
