@@ -472,6 +472,43 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     expect(await commands(f, node(0))).toHaveLength(5);
   });
 
+  it('folds the events that arrive together in one transaction and decides once per node, not once per event', async () => {
+    // One batch at a time, so nothing else commits while the batch under test runs.
+    let decided: string[] = [];
+    const service = await f.start({ hooks: { beforeCommit: (nodeId) => void decided.push(nodeId) } }, { AUTOPILOT_CONCURRENCY: '1' });
+    const engine = service.app.get(AutopilotEngine);
+    const nodes = [node(1), node(2), node(3)];
+    for (const nodeId of nodes) await setPolicy(service, nodeId);
+    for (const nodeId of nodes) await policyApplied(service, nodeId);
+    await caughtUp(f);
+    decided = [];
+    const before = engine.stats();
+
+    // Twenty balance changes per node handed over in one turn of the event loop, as a pull's
+    // messages are: sequences past anything on the stream, the largest balance last.
+    const events = nodes.flatMap((nodeId, n) =>
+      Array.from({ length: 20 }, (_, i) => ({ message: balanceEvent(1_000_000 * (i + 1), nodeId), sequence: 1_000 + 100 * n + i })),
+    );
+    await Promise.all(events.map((event) => engine.onEvent(event, 'events')));
+    const after = engine.stats();
+
+    expect(after.batches - before.batches).toBe(1);
+    expect(after.applied - before.applied).toBe(events.length);
+    expect(after.decisions - before.decisions).toBe(nodes.length);
+    expect(decided.sort()).toEqual([...nodes].sort());
+    await caughtUp(f);
+    for (const [n, nodeId] of nodes.entries()) {
+      const last = events[20 * n + 19]!;
+      const byBalance = (await decisions(f, nodeId)).filter((d) => d.data.trigger.messageType === 'BalanceChanged');
+      // The one decision answers the node's last event and sees all of them folded.
+      expect(byBalance.map((d) => [d.data.trigger.messageId, d.data.trigger.streamSequence, d.data.inputs.walletBalanceSat])).toEqual([
+        [last.message.id, last.sequence, 20_000_000],
+      ]);
+      expect(peersOf(await commands(f, nodeId))).toEqual(MIDDLE_PEERS);
+      expect((await engine.projection(nodeId)).balance?.confirmedSat).toBe(20_000_000);
+    }
+  });
+
   it('two replicas on one namespace and schema never decide concurrently for a node: no duplicate commands', async () => {
     const first = await f.start();
     const second = await f.start();
@@ -504,8 +541,11 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
 
   it('a restart mid-run resumes where the first instance stopped, without double commands', async () => {
     const nodes = Array.from({ length: 6 }, (_, i) => node(i + 1));
-    // The first instance stalls after a few commits, so it is surely mid-run when it stops.
+    // The first instance stalls after a few commits, so it is surely mid-run; then it dies there:
+    // the stalled batch and every later one fail after publishing their decisions, before
+    // committing, and their events go back to the stream for the second instance.
     let commits = 0;
+    let dead = false;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -514,7 +554,11 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
       hooks: {
         beforeCommit: async () => {
           commits++;
-          if (commits > nodes.length + 3) await gate;
+          if (commits > nodes.length + 3) {
+            await gate;
+            dead = true;
+          }
+          if (dead) throw new Error('simulated crash between publishing and committing');
         },
       },
     });

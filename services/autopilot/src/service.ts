@@ -4,7 +4,7 @@ import { READINESS_CHECKS, ServiceContext, ServiceHealthController, type Readine
 import { PolicyController } from './api/policy.controller.js';
 import { AUTOPILOT_CLOCK, AUTOPILOT_CONFIG, AUTOPILOT_HOOKS, AutopilotEngine, GRAPH_SOURCE, type EngineHooks } from './decisions/autopilot-engine.js';
 import { systemClock, type Clock } from './decisions/clock.js';
-import { durablePrefix, eventConcurrency, loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
+import { durablePrefix, eventConcurrency, EVENTS_PULL, loadAutopilotConfig, type AutopilotConfig } from './decisions/config.js';
 import { AutopilotEventsController } from './decisions/events.controller.js';
 import { FileGraphSource, type GraphSource } from './graph/graph-source.js';
 import { SnapshotGraphSource } from './graph/snapshot-graph-source.js';
@@ -98,15 +98,15 @@ export function createAutopilotService(dependencies: AutopilotDependencies = {})
         stream: topology.streamName('events'),
         durable: `${durablePrefix(env)}-events`,
         filterSubject: topology.allNodeEvents(),
+        // Every message of a pull goes to the engine at once; it folds and decides them in batches.
         concurrency: eventConcurrency(env),
-        // Small pulls: a pull's messages must be handled before it expires (1 s), or the client
-        // declares its heartbeats missed and drops the rest until they are redelivered.
-        batchSize: 16,
+        batchSize: EVENTS_PULL,
+        maxAckPending: Math.max(1_000, eventConcurrency(env)),
       },
       // The autopilot's own derived events: policies, and its decisions (whose opens it folds).
-      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-derived`, filterSubject: topology.derivedBy('autopilot'), batchSize: 16 },
+      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-derived`, filterSubject: topology.derivedBy('autopilot'), batchSize: 64, concurrency: 64 },
       // chanfitness's verdicts on peers (PeerFitnessChanged); one filter per durable on NATS 2.9.
-      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-fitness`, filterSubject: topology.derivedBy('chanfitness'), batchSize: 16 },
+      { stream: topology.streamName('derived'), durable: `${durablePrefix(env)}-fitness`, filterSubject: topology.derivedBy('chanfitness'), batchSize: 64, concurrency: 64 },
     ],
   };
 }

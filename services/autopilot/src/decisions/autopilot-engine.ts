@@ -1,30 +1,38 @@
 /**
- * AutopilotEngine is the autopilot's shell: for an event (or the heartbeat) it takes the node's
- * advisory lock in a PostgreSQL transaction, folds the event into the projection, decides, sends
- * the commands and the decision record, records the pending opens, and commits.
+ * AutopilotEngine is the autopilot's shell. Events are folded in batches: the events that arrive
+ * together (a pull's worth, or what queued while the previous batches ran) are grouped by node;
+ * one PostgreSQL transaction takes the advisory locks of all their nodes (in a fixed order), folds
+ * each node's events in memory with the pure `evolve`, decides once for every node the events
+ * changed, publishes the decisions' records and commands, writes each node's changed rows once,
+ * and commits. Each event's handler resolves only then, so the transport acknowledges it after
+ * the commit. The heartbeat decides for the enabled nodes in batches the same way.
  *
  * Why this order: the messages are published (and acknowledged by JetStream) before the
- * transaction commits. If the process dies in between, nothing was recorded, the event comes
- * back, and the same inputs give the same message ids, which JetStream drops as duplicates. Once
- * committed, a redelivered event is a no-op for the projection and so decides nothing again.
- * The lock makes replicas take turns per node; different nodes proceed in parallel.
+ * transaction commits. If the process dies in between, nothing was recorded, the events come
+ * back, and the decision, keyed by the node's committed state, gets the same id again: JetStream
+ * drops the record as a duplicate and the engine adopts the stored one (see publishDecisions).
+ * Once committed, a redelivered event is a no-op for the projection and so decides nothing again.
+ * The locks make replicas take turns per node; different nodes proceed in parallel.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { MessageByType } from '@lnfleet/contracts';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { decodeMessage, type MessageByType } from '@lnfleet/contracts';
 import { ServiceContext } from '@lnfleet/service-kit';
 import { type GraphSource } from '../graph/graph-source.js';
 import {
   agentState,
   evolve,
   expirePendingOpens,
+  initialProjection,
   recordOpens,
   type NodeProjection,
   type ProjectedEvent,
 } from '../projection/node-projection.js';
-import { crowdedPeers, enabledNodes, inNodeTransaction, loadProjection } from '../projection/projection-store.js';
+import { crowdedPeers, enabledNodes, inNodesTransaction, loadProjection } from '../projection/projection-store.js';
+import { batchDecisionKey, foldNodeEvents } from './batch-fold.js';
 import { type Clock } from './clock.js';
 import { type AutopilotConfig } from './config.js';
-import { inputsFingerprint, NO_GRAPH_VERSION, planDecision, type TriggerFacts } from './plan-decision.js';
+import { inputsFingerprint, NO_GRAPH_VERSION, planDecision, type DecisionPlan, type TriggerFacts } from './plan-decision.js';
 
 /** AUTOPILOT_CONFIG injects the {@link AutopilotConfig}. */
 export const AUTOPILOT_CONFIG = Symbol('AUTOPILOT_CONFIG');
@@ -56,18 +64,50 @@ export interface EngineCounters {
   commands: number;
   /** heartbeats counts completed heartbeat rounds. */
   heartbeats: number;
+  /** batches counts committed transactions (a batch of events, or of heartbeat nodes). */
+  batches: number;
 }
 
 /** StreamOrigin says which stream an event came from: node facts or derived (policies). */
 export type StreamOrigin = 'events' | 'derived';
 
+/** HEARTBEAT_BATCH is how many nodes one heartbeat transaction decides for. */
+const HEARTBEAT_BATCH = 64;
+
+interface QueuedEvent {
+  readonly event: ProjectedEvent;
+  readonly origin: StreamOrigin;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** NodeWork is what one batch does for one node: fold its events, and decide unless told not to. */
+interface NodeWork {
+  readonly events: ProjectedEvent[];
+  readonly origins: Map<ProjectedEvent, StreamOrigin>;
+  /** heartbeat decides even without news (the heartbeat's own trigger). */
+  readonly heartbeat: boolean;
+}
+
+/** Planned is a decision taken inside a batch, waiting for its messages to be published. */
+interface Planned {
+  readonly nodeId: string;
+  readonly state: NodeProjection;
+  readonly plan: DecisionPlan;
+  readonly dryRun: boolean;
+}
+
 @Injectable()
 export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AutopilotEngine');
-  private readonly counters: EngineCounters = { applied: 0, duplicates: 0, decisions: 0, commands: 0, heartbeats: 0 };
+  private readonly counters: EngineCounters = { applied: 0, duplicates: 0, decisions: 0, commands: 0, heartbeats: 0, batches: 0 };
   private timer?: NodeJS.Timeout;
   private lastNoGraphWarning = Number.NEGATIVE_INFINITY;
   private heartbeatRun?: Promise<void>;
+  private queue: QueuedEvent[] = [];
+  private scheduled = false;
+  private running = 0;
+  private jsm?: Promise<JetStreamManager>;
 
   constructor(
     private readonly context: ServiceContext,
@@ -106,37 +146,28 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * onEvent folds one event of a node and, in live mode, decides for the node if the event was
-   * news. The autopilot's own decisions are folded only: they never trigger another decision.
+   * onEvent hands one event of a node to the next batch and resolves once that batch committed
+   * (the transport acknowledges the message only then). In live mode the batch decides once for
+   * each node its events changed; the autopilot's own decisions are folded only, they never
+   * trigger another decision.
    */
-  async onEvent(event: ProjectedEvent, origin: StreamOrigin): Promise<void> {
-    const { message, sequence } = event;
-    if (this.config.mode === 'replay' || message.type === 'AutopilotDecision') {
-      await this.fold(event);
-      return;
-    }
-    const trigger: TriggerFacts = {
-      trigger: {
-        kind: message.type === 'AutopilotPolicySet' ? 'policy' : 'event',
-        messageType: message.type,
-        messageId: message.id,
-        streamSequence: sequence,
-      },
-      key: `${origin}:${sequence}`,
-      correlationId: message.correlationId,
-    };
-    await this.evaluate(message.nodeId, trigger, event);
+  onEvent(event: ProjectedEvent, origin: StreamOrigin): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ event, origin, resolve, reject });
+      this.schedule();
+    });
   }
 
-  /** heartbeat re-evaluates every node whose policy enables the autopilot, one after another. */
+  /** heartbeat re-evaluates every node whose policy enables the autopilot, a batch of nodes at a time. */
   async heartbeat(): Promise<void> {
     const nodes = await enabledNodes(this.context.dataSource.manager);
-    for (const nodeId of nodes) {
+    for (let start = 0; start < nodes.length; start += HEARTBEAT_BATCH) {
+      const work = new Map<string, NodeWork>(nodes.slice(start, start + HEARTBEAT_BATCH).map((nodeId) => [nodeId, { events: [], origins: new Map(), heartbeat: true }]));
       try {
-        await this.evaluate(nodeId, undefined, undefined);
+        await this.runIsolated(work);
       } catch (error) {
         // One node's failure (e.g. a bad graph) must not starve the others.
-        this.logger.error(`heartbeat decision for ${nodeId} failed: ${String(error)}`);
+        this.logger.error(`heartbeat decisions failed: ${String(error)}`);
       }
     }
     this.counters.heartbeats++;
@@ -147,31 +178,187 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     return this.context.dataSource.transaction((manager) => loadProjection(manager, nodeId));
   }
 
-  private async fold(event: ProjectedEvent): Promise<void> {
-    if (event.message.type === 'AutopilotDecision' && (await this.decisionKnown(event.message))) {
-      this.counters.duplicates++;
-      return;
-    }
-    await inNodeTransaction(this.context.dataSource, event.message.nodeId, ({ loaded }) => {
-      const state = evolve(loaded, event);
-      if (state === loaded) this.counters.duplicates++;
-      else this.counters.applied++;
-      return state;
+  /**
+   * schedule starts batches for the queued events. It waits for the rest of this turn of the event
+   * loop, so the other messages of the same pull join the batch; a batch then starts at once if
+   * fewer than `inFlight` are running (an idle consumer decides on a lone event right away), and
+   * otherwise the events wait for the next free slot, gathering into a larger batch meanwhile.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startBatches();
     });
   }
 
-  /**
-   * decisionKnown tells, without the node's lock, whether folding a decision would change nothing:
-   * a dry run, or every command already recorded (live, the deciding transaction recorded them).
-   */
-  private async decisionKnown(message: MessageByType<'AutopilotDecision'>): Promise<boolean> {
-    const ids = message.data.chosen.map((open) => open.commandId);
-    if (message.data.dryRun || ids.length === 0) return true;
-    const rows = await this.context.dataSource.query<{ known: string }[]>(
-      'SELECT count(*) AS known FROM autopilot_pending_open WHERE node_id = $1 AND command_id = ANY($2) AND expires_at > to_timestamp(0)',
-      [message.nodeId, ids],
+  private startBatches(): void {
+    const limits = this.config.batch;
+    while (this.queue.length > 0 && this.running < limits.inFlight) {
+      const batch = this.queue.slice(0, limits.maxEvents);
+      this.queue = this.queue.slice(batch.length);
+      this.running++;
+      void this.runQueued(batch).finally(() => {
+        this.running--;
+        this.startBatches();
+      });
+    }
+  }
+
+  /** runQueued runs one batch of queued events and settles each event's promise with its outcome. */
+  private async runQueued(batch: readonly QueuedEvent[]): Promise<void> {
+    const work = new Map<string, NodeWork>();
+    const waiting = new Map<string, QueuedEvent[]>();
+    for (const queued of batch) {
+      const nodeId = queued.event.message.nodeId;
+      let node = work.get(nodeId);
+      if (node === undefined) {
+        node = { events: [], origins: new Map(), heartbeat: false };
+        work.set(nodeId, node);
+        waiting.set(nodeId, []);
+      }
+      node.events.push(queued.event);
+      node.origins.set(queued.event, queued.origin);
+      waiting.get(nodeId)?.push(queued);
+    }
+    const outcomes = await this.runIsolated(work).then(
+      () => new Map<string, unknown>(),
+      (error: unknown) => (error instanceof NodeFailures ? error.byNode : new Map([...work.keys()].map((nodeId) => [nodeId, error]))),
     );
-    return Number(rows[0]?.known ?? 0) === ids.length;
+    for (const [nodeId, queued] of waiting) {
+      const failure = outcomes.get(nodeId);
+      for (const entry of queued) {
+        if (outcomes.has(nodeId)) entry.reject(failure);
+        else entry.resolve();
+      }
+    }
+  }
+
+  /**
+   * runIsolated runs a batch; if it fails and holds several nodes, each node is run again on its
+   * own, so one node's failure (a bad event, a bug) fails only that node's events. Re-running is
+   * what a redelivery would do: nothing of the failed batch was committed.
+   */
+  private async runIsolated(work: ReadonlyMap<string, NodeWork>): Promise<void> {
+    try {
+      await this.runBatch(work);
+      return;
+    } catch (error) {
+      if (work.size === 1) throw error;
+    }
+    const failures = new Map<string, unknown>();
+    for (const [nodeId, node] of work) {
+      try {
+        await this.runBatch(new Map([[nodeId, node]]));
+      } catch (error) {
+        failures.set(nodeId, error);
+      }
+    }
+    if (failures.size > 0) throw new NodeFailures(failures);
+  }
+
+  /**
+   * runBatch is one transaction for a batch: lock and load every node it touches, fold each node's
+   * events in memory, decide once per node that has news (or per node, on the heartbeat), publish
+   * the decisions' records and then their commands, save every changed node and commit.
+   */
+  private async runBatch(work: ReadonlyMap<string, NodeWork>): Promise<void> {
+    const live = this.config.mode === 'live';
+    // Never wait for a graph: without one (no snapshot yet, no file) the decision says `no-graph`.
+    const graph = this.graphs.loaded() ?? null;
+    let applied = 0;
+    let duplicates = 0;
+    await inNodesTransaction(this.context.dataSource, [...work.keys()], async ({ loaded, sql }) => {
+      applied = 0;
+      duplicates = 0;
+      const next = new Map<string, NodeProjection>();
+      const planned: Planned[] = [];
+      const nowMs = this.clock.now();
+      for (const [nodeId, node] of work) {
+        const before = loaded.get(nodeId) ?? initialProjection(nodeId);
+        const fold = foldNodeEvents(before, node.events);
+        applied += fold.applied;
+        duplicates += fold.duplicates;
+        next.set(nodeId, fold.state);
+        if (!live || (fold.trigger === undefined && !node.heartbeat)) continue;
+        const state = expirePendingOpens(fold.state, nowMs, this.config.outcomeGraceMs);
+        next.set(nodeId, state);
+        const policy = state.policy;
+        if (policy?.enabled !== true) continue;
+        if (graph === null) this.warnNoGraph();
+        const limit = policy.constraints.maxFleetChannelsPerPeer;
+        const agent = { ...agentState(state, nowMs), ...(limit === undefined ? {} : { crowdedPeers: await crowdedPeers(sql, nodeId, limit) }) };
+        const trigger: TriggerFacts =
+          fold.trigger === undefined
+            ? {
+                trigger: { kind: 'heartbeat', messageType: null, messageId: null, streamSequence: null },
+                // The revision changes with every change to the node (expiries too); the fingerprint with time-dependent inputs.
+                key: `heartbeat:${state.revision}:${inputsFingerprint(agent, policy, graph?.version ?? NO_GRAPH_VERSION)}`,
+                correlationId: null,
+              }
+            : eventTrigger(fold.trigger, node.origins.get(fold.trigger) ?? 'events', before);
+        const plan = planDecision({ nodeId, agent, policy, graph, trigger, nowMs, commandTtlMs: this.config.commandTtlMs });
+        // A heartbeat that changes nothing is not worth a record; news always is.
+        if (fold.trigger === undefined && plan.opens.length === 0) continue;
+        planned.push({ nodeId, state, plan, dryRun: policy.dryRun });
+      }
+      for (const [nodeId, state] of await this.publishDecisions(planned)) next.set(nodeId, state);
+      for (const { nodeId } of planned) await this.hooks.beforeCommit?.(nodeId);
+      return next;
+    });
+    // Counted once committed: a rolled-back batch is counted when its retry commits.
+    this.counters.applied += applied;
+    this.counters.duplicates += duplicates;
+    this.counters.batches++;
+  }
+
+  /**
+   * publishDecisions publishes the records (one flush), then the commands (another), and returns
+   * each node's state with its opens recorded, as folding its decision event will find them (same
+   * sequence), so a rebuild from the streams gives the same rows.
+   *
+   * The records go first: a crash can leave a record without its commands (its opens then just
+   * expire), never commands without the record that accounts for them. A record JetStream reports
+   * as a duplicate was published by an attempt that did not commit (the decision id comes from the
+   * committed state): that record stands, not this attempt's plan, which may differ if the events
+   * were regrouped. Its opens are recorded by folding it, and only commands it lists are sent.
+   */
+  private async publishDecisions(planned: readonly Planned[]): Promise<Map<string, NodeProjection>> {
+    const states = new Map<string, NodeProjection>();
+    if (planned.length === 0) return states;
+    const receipts = await Promise.all(planned.map(({ plan }) => this.context.publisher.publishDerived('autopilot', plan.record)));
+    this.counters.decisions += planned.length;
+    const sends: Promise<unknown>[] = [];
+    for (const [i, { nodeId, state, plan, dryRun }] of planned.entries()) {
+      const receipt = receipts[i];
+      if (receipt === undefined) throw new Error('a decision record has no receipt');
+      if (!receipt.duplicate) {
+        if (dryRun) continue;
+        for (const command of plan.commands) sends.push(this.context.publisher.publish(command));
+        states.set(nodeId, recordOpens(state, plan.opens, receipt.sequence));
+        continue;
+      }
+      const original = await this.storedDecision(receipt.sequence, plan.record.id);
+      const listed = new Set(original.data.dryRun ? [] : original.data.chosen.map((open) => open.commandId));
+      for (const command of plan.commands) if (listed.has(command.id)) sends.push(this.context.publisher.publish(command));
+      states.set(nodeId, evolve(state, { message: original, sequence: receipt.sequence }));
+    }
+    await Promise.all(sends);
+    this.counters.commands += sends.length;
+    return states;
+  }
+
+  /** storedDecision reads a decision record back from the derived stream (after a duplicate publish). */
+  private async storedDecision(sequence: number, id: string): Promise<MessageByType<'AutopilotDecision'>> {
+    this.jsm ??= jetstreamManager(this.context.connection);
+    const stored = await (await this.jsm).streams.getMessage(this.context.topology.streamName('derived'), { seq: sequence });
+    if (stored === null) throw new Error(`derived #${sequence}, the decision ${id} JetStream reported as stored there, is gone`);
+    const decoded = decodeMessage(stored.data);
+    if (!decoded.ok || decoded.message.type !== 'AutopilotDecision' || decoded.message.id !== id) {
+      throw new Error(`derived #${sequence} is not the decision ${id} JetStream reported as stored there`);
+    }
+    return decoded.message;
   }
 
   /** warnNoGraph logs, at most once a minute, that decisions stop at `no-graph`. */
@@ -183,51 +370,26 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
       'no channel graph loaded yet: decisions stop with no-graph until a gateway graph snapshot arrives (or set AUTOPILOT_GRAPH_FILE); /health/ready answers 503 meanwhile',
     );
   }
+}
 
-  private async evaluate(nodeId: string, eventTrigger: TriggerFacts | undefined, event: ProjectedEvent | undefined): Promise<void> {
-    // Never wait for a graph: without one (no snapshot yet, no file) the decision says `no-graph`.
-    const graph = this.graphs.loaded() ?? null;
-    if (graph === null) this.warnNoGraph();
-    await inNodeTransaction(this.context.dataSource, nodeId, async ({ loaded, sql }) => {
-      let state = loaded;
-      if (event !== undefined) {
-        state = evolve(loaded, event);
-        if (state === loaded) {
-          this.counters.duplicates++;
-          return loaded;
-        }
-        this.counters.applied++;
-      }
-      const nowMs = this.clock.now();
-      state = expirePendingOpens(state, nowMs, this.config.outcomeGraceMs);
-      const policy = state.policy;
-      if (policy?.enabled === true) {
-        const limit = policy.constraints.maxFleetChannelsPerPeer;
-        const agent = { ...agentState(state, nowMs), ...(limit === undefined ? {} : { crowdedPeers: await crowdedPeers(sql, nodeId, limit) }) };
-        const trigger: TriggerFacts = eventTrigger ?? {
-          trigger: { kind: 'heartbeat', messageType: null, messageId: null, streamSequence: null },
-          // The revision changes with every change to the node (expiries too); the fingerprint with time-dependent inputs.
-          key: `heartbeat:${state.revision}:${inputsFingerprint(agent, policy, graph?.version ?? NO_GRAPH_VERSION)}`,
-          correlationId: null,
-        };
-        const plan = planDecision({ nodeId, agent, policy, graph, trigger, nowMs, commandTtlMs: this.config.commandTtlMs });
-        // A heartbeat that changes nothing is not worth a record; an event's decision always is.
-        if (eventTrigger !== undefined || plan.opens.length > 0) {
-          // The record goes first, the commands with it in the same flush (one round trip): a
-          // crash can leave a record without its commands (its opens then just expire), never
-          // commands without the record that accounts for them.
-          const recorded = this.context.publisher.publishDerived('autopilot', plan.record);
-          const sent = policy.dryRun ? [] : plan.commands.map((command) => this.context.publisher.publish(command));
-          const [receipt] = await Promise.all([recorded, ...sent]);
-          this.counters.commands += sent.length;
-          this.counters.decisions++;
-          // Recorded as folding the decision event will find them (same sequence), so a rebuild
-          // from the streams gives the same rows.
-          if (!policy.dryRun) state = recordOpens(state, plan.opens, receipt.sequence);
-        }
-      }
-      await this.hooks.beforeCommit?.(nodeId);
-      return state;
-    });
+/** eventTrigger describes the event a decision answers; its key comes from the committed state (see batchDecisionKey). */
+function eventTrigger(event: ProjectedEvent, origin: StreamOrigin, committed: NodeProjection): TriggerFacts {
+  const { message, sequence } = event;
+  return {
+    trigger: {
+      kind: message.type === 'AutopilotPolicySet' ? 'policy' : 'event',
+      messageType: message.type,
+      messageId: message.id,
+      streamSequence: sequence,
+    },
+    key: `${origin}:${batchDecisionKey(committed)}`,
+    correlationId: message.correlationId,
+  };
+}
+
+/** NodeFailures carries, per node, why its part of a batch failed. */
+class NodeFailures extends Error {
+  constructor(readonly byNode: ReadonlyMap<string, unknown>) {
+    super(`${byNode.size} node(s) failed: ${[...byNode.values()].map(String).join('; ')}`);
   }
 }

@@ -14,6 +14,7 @@ describe('autopilot configuration', () => {
       outcomeGraceMs: 60_000,
       centralityWorkers: 2,
       mode: 'live',
+      batch: { maxEvents: 256, inFlight: 2 },
     });
   });
 
@@ -39,6 +40,8 @@ describe('autopilot configuration', () => {
     ['AUTOPILOT_DURABLE_PREFIX', 'a.b'],
     ['AUTOPILOT_CONCURRENCY', '0'],
     ['AUTOPILOT_CONCURRENCY', '9'],
+    ['AUTOPILOT_BATCH_EVENTS', '0'],
+    ['AUTOPILOT_BATCH_EVENTS', '1001'],
     ['AUTOPILOT_GRAPH_SNAPSHOTS', 'maybe'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadAutopilotConfig({ [name]: value }, false)).toThrow(new RegExp(`invalid configuration: ${name}:`));
@@ -48,7 +51,11 @@ describe('autopilot configuration', () => {
     expect(durablePrefix({})).toBe('autopilot');
     expect(durablePrefix({ AUTOPILOT_DURABLE_PREFIX: 'autopilot-rebuild-2' })).toBe('autopilot-rebuild-2');
     expect(() => durablePrefix({ AUTOPILOT_DURABLE_PREFIX: 'a b' })).toThrow(/AUTOPILOT_DURABLE_PREFIX/);
-    expect(eventConcurrency({})).toBe(4);
-    expect(eventConcurrency({ AUTOPILOT_CONCURRENCY: '8' })).toBe(8);
+  });
+
+  it('hands the engine enough messages at once to fill every batch in flight', () => {
+    expect(eventConcurrency({})).toBe(2 * 256);
+    expect(eventConcurrency({ AUTOPILOT_CONCURRENCY: '8', AUTOPILOT_BATCH_EVENTS: '10' })).toBe(80);
+    expect(loadAutopilotConfig({ AUTOPILOT_CONCURRENCY: '3', AUTOPILOT_BATCH_EVENTS: '100' }, false).batch).toEqual({ maxEvents: 100, inFlight: 3 });
   });
 });

@@ -30,18 +30,34 @@ export interface AutopilotConfig {
    * streams into a fresh schema (with its own durables) before switching over.
    */
   readonly mode: 'live' | 'replay';
+  /** batch bounds the live fold's batches (AUTOPILOT_BATCH_EVENTS, AUTOPILOT_CONCURRENCY). */
+  readonly batch: BatchLimits;
+}
+
+/** BatchLimits bounds the batches events are folded and decided in. */
+export interface BatchLimits {
+  /** maxEvents is the most events one batch (one transaction) folds. */
+  readonly maxEvents: number;
+  /** inFlight is how many batches one replica runs at once; overlapping nodes queue on their locks. */
+  readonly inFlight: number;
 }
 
 /**
- * eventConcurrency is how many node events one replica handles at once (AUTOPILOT_CONCURRENCY,
- * default 4). Events of one node still take turns (advisory lock); more overlaps database and
- * JetStream round trips of different nodes, up to the database pool (10 connections).
+ * eventConcurrency is how many messages the transport hands one replica's engine at once: enough
+ * to fill every batch in flight (AUTOPILOT_BATCH_EVENTS × AUTOPILOT_CONCURRENCY), so the messages
+ * of a pull wait in the engine's queue, not in the transport.
  */
 export function eventConcurrency(env: Env): number {
-  return parseEnv(z.object({ AUTOPILOT_CONCURRENCY: Concurrency }), env).AUTOPILOT_CONCURRENCY;
+  const parsed = parseEnv(z.object({ AUTOPILOT_CONCURRENCY: Concurrency, AUTOPILOT_BATCH_EVENTS: BatchEvents }), env);
+  return parsed.AUTOPILOT_CONCURRENCY * parsed.AUTOPILOT_BATCH_EVENTS;
 }
 
-const Concurrency = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(8, 'at most 8 (the database pool has 10 connections)').default(4);
+/** EVENTS_PULL is how many messages one pull of node events asks for. */
+export const EVENTS_PULL = 256;
+
+// Each batch in flight holds one pooled database connection (the pool has 10).
+const Concurrency = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(8, 'at most 8 (the database pool has 10 connections)').default(2);
+const BatchEvents = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000, 'at most 1000').default(256);
 
 /** durablePrefix names the service's durable consumers (`<prefix>-events`, `<prefix>-derived`). */
 export function durablePrefix(env: Env): string {
@@ -60,6 +76,7 @@ export const AutopilotEnv = z.object({
   AUTOPILOT_MODE: z.enum(['live', 'replay'], { error: 'must be live or replay' }).default('live'),
   AUTOPILOT_DURABLE_PREFIX: DurablePrefix,
   AUTOPILOT_CONCURRENCY: Concurrency,
+  AUTOPILOT_BATCH_EVENTS: BatchEvents,
 });
 
 /**
@@ -89,5 +106,6 @@ export function loadAutopilotConfig(env: Env, graphFromEnv: boolean): AutopilotC
     outcomeGraceMs: parsed.AUTOPILOT_OUTCOME_GRACE_MS,
     centralityWorkers: parsed.AUTOPILOT_CENTRALITY_WORKERS,
     mode: parsed.AUTOPILOT_MODE,
+    batch: { maxEvents: parsed.AUTOPILOT_BATCH_EVENTS, inFlight: parsed.AUTOPILOT_CONCURRENCY },
   };
 }

@@ -208,19 +208,56 @@ export interface NodeTransaction {
 /**
  * inNodeTransaction runs `work` in a transaction holding the node's advisory lock and commits the
  * state it returns (writing the rows that differ from `loaded`); `work` throwing rolls back.
- * Two round trips: BEGIN, the lock and the load in one (the load is a statement of its own after
- * the lock, so under READ COMMITTED it sees everything committed before the lock was granted),
- * the save and COMMIT in the other. Statements sent together cannot take parameters, hence the
- * inlined literals.
+ * It is {@link inNodesTransaction} for one node.
  */
 export async function inNodeTransaction(dataSource: DataSource, nodeId: string, work: (tx: NodeTransaction) => NodeProjection | Promise<NodeProjection>): Promise<void> {
+  await inNodesTransaction(dataSource, [nodeId], async ({ loaded, sql }) => {
+    const node = loaded.get(nodeId) ?? initialProjection(nodeId);
+    return new Map([[nodeId, await work({ loaded: node, sql })]]);
+  });
+}
+
+/** NodesTransaction is an open transaction holding the advisory locks of several nodes. */
+export interface NodesTransaction {
+  /** loaded holds each node's projection as it stood once all the locks were held. */
+  readonly loaded: ReadonlyMap<string, NodeProjection>;
+  /** sql runs a statement inside the transaction. */
+  readonly sql: SqlRunner;
+}
+
+/**
+ * inNodesTransaction runs `work` in one transaction holding the advisory locks of all `nodeIds`
+ * and commits the states it returns (each node's rows that differ from what was loaded; a node
+ * left out of the result is left as it was); `work` throwing rolls everything back.
+ *
+ * Two round trips whatever the number of nodes: BEGIN, the locks and one load of every node's
+ * rows in the first (the load runs after the last lock, so under READ COMMITTED it sees all that
+ * was committed before the locks were granted), the saves and COMMIT in the second. The locks
+ * are taken one statement after the other in ascending key order: two transactions that want
+ * some of the same nodes (another batch, another replica, the heartbeat) queue behind each other
+ * instead of each holding a lock the other waits for. Statements sent together cannot take
+ * parameters, hence the inlined literals.
+ */
+export async function inNodesTransaction(
+  dataSource: DataSource,
+  nodeIds: readonly string[],
+  work: (tx: NodesTransaction) => ReadonlyMap<string, NodeProjection> | Promise<ReadonlyMap<string, NodeProjection>>,
+): Promise<void> {
+  const nodes = [...new Set(nodeIds)];
+  if (nodes.length === 0) return;
+  const keys = [...new Set(nodes.map(nodeLockKey))].sort((a, b) => {
+    const [x, y] = [BigInt(a), BigInt(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
   const runner = dataSource.createQueryRunner();
   const client = (await runner.connect()) as PgClient;
   try {
-    const results = await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${nodeLockKey(nodeId)}::bigint); ${loadSql(sqlLiteral(nodeId))}`);
-    const load = Array.isArray(results) ? results[2] : undefined;
-    if (load === undefined) throw new Error('the node transaction did not return its load');
-    const loaded = projectionOf(nodeId, load.rows[0] as LoadedRows | undefined);
+    const locks = keys.map((key) => `SELECT pg_advisory_xact_lock(${key}::bigint);`).join(' ');
+    const results = await client.query(`BEGIN; ${locks} ${loadManySql(nodes)}`);
+    const load = Array.isArray(results) ? results[keys.length + 1] : undefined;
+    if (load === undefined) throw new Error('the nodes transaction did not return its load');
+    const byNode = new Map((load.rows as (LoadedRows & { node_id: string })[]).map((row) => [row.node_id, row]));
+    const loaded = new Map(nodes.map((nodeId) => [nodeId, projectionOf(nodeId, byNode.get(nodeId))]));
     const sql: SqlRunner = {
       query: async <T>(text: string, parameters?: unknown[]): Promise<T> => {
         const result = await client.query(text, parameters);
@@ -228,14 +265,26 @@ export async function inNodeTransaction(dataSource: DataSource, nodeId: string, 
       },
     };
     const next = await work({ loaded, sql });
-    const save = saveSql(loaded, next);
-    await client.query(save === undefined ? 'COMMIT' : `${save}; COMMIT`);
+    const saves: string[] = [];
+    for (const [nodeId, state] of next) {
+      const before = loaded.get(nodeId);
+      if (before === undefined) throw new Error(`node ${nodeId} was not locked in this transaction`);
+      const save = saveSql(before, state);
+      if (save !== undefined) saves.push(`${save};`);
+    }
+    await client.query(`${saves.join(' ')} COMMIT`);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     await runner.release();
   }
+}
+
+/** loadManySql reads every row of several nodes in one statement: one result row per node that has any. */
+function loadManySql(nodeIds: readonly string[]): string {
+  const list = nodeIds.map(sqlLiteral).join(', ');
+  return `SELECT n.node_id, l.* FROM unnest(ARRAY[${list}]::text[]) AS n(node_id) CROSS JOIN LATERAL (${loadSql('n.node_id')}) AS l;`;
 }
 
 /**
