@@ -102,6 +102,7 @@ describe('a 100-node simulated fleet behind the gateway, replayed from the strea
       const node = net.node(pubkey)!;
       return {
         channels: Object.fromEntries([...node.pendingChannelPoints().map((p) => [p, 'pending'] as const), ...node.openChannelStates().map((c) => [c.channelPoint, 'open'] as const)]),
+        chanIds: Object.fromEntries(node.openChannelStates().map((c) => [c.channelPoint, c.chanId])),
         onlinePeers: node.onlinePeerList(),
         balance: node.balance(),
         unresolved: unresolvedOf.get(pubkey) ?? [],

@@ -95,9 +95,9 @@ describe('CommandLedger and PublishedStateStore in PostgreSQL', () => {
     expect(await store.load(NODE)).toEqual({ ...state, onlinePeers: [] });
   });
 
-  it('completes a state saved before `unresolved` existed', async () => {
+  it('completes a state saved before `unresolved` and `chanIds` existed', async () => {
     const store = new PublishedStateStore(dataSource);
     await dataSource.getRepository(PublishedNodeStateRow).save({ nodeId: NODE, configId: 'sim-0', state: { channels: { [POINT]: 'open' }, onlinePeers: [], balance: null } as unknown as PublishedState, updatedAt: new Date(T0) });
-    expect(await store.load(NODE)).toEqual({ channels: { [POINT]: 'open' }, onlinePeers: [], balance: null, unresolved: [] });
+    expect(await store.load(NODE)).toEqual({ channels: { [POINT]: 'open' }, onlinePeers: [], balance: null, unresolved: [], chanIds: {} });
   });
 });
