@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -468,10 +469,35 @@ describe('backup service (NATS + PostgreSQL)', () => {
       [NODE, 3, 3],
       [NODE, 4, 4],
     ]);
-    // Young versions are all kept, beyond N.
+    // Their archived files went with them: the directory keeps what the database keeps.
+    const archive = join(harness.directory, NODE, 'archive');
+    const archivedChannelSets = async (): Promise<string[]> => (await readdir(archive)).filter((name) => name.startsWith(CHANNEL_SET_FILE)).sort();
+    expect(await archivedChannelSets()).toEqual([`${CHANNEL_SET_FILE}.v3`]);
+    // Young versions are all kept, beyond N, and so are their files.
     await harness.publishAll([closed(C1, 'COOPERATIVE_CLOSE'), closed(C2, 'COOPERATIVE_CLOSE')]);
     await harness.caughtUp();
     expect((await harness.versions()).map((row) => row.version)).toEqual([3, 4, 5, 6]);
+    expect(await archivedChannelSets()).toEqual([3, 4, 5].map((v) => `${CHANNEL_SET_FILE}.v${v}`));
+
+    // Own backups likewise: the first, two days old and not among the latest two, goes with its archived file.
+    const packed = (n: number): Uint8Array => new Uint8Array(Buffer.from(`packed multi-channel backup number ${n}, as lnd sealed it`));
+    const ownArchive = (n: number): string => `${OWN_BACKUP_FILE}.${createHash('sha256').update(packed(n)).digest('hex').slice(0, 16)}`;
+    await harness.publishAll([backupUpdated(packed(1), [C3])]);
+    await harness.caughtUp();
+    now += 2 * 86_400_000;
+    await harness.publishAll([backupUpdated(packed(2), [C3]), backupUpdated(packed(3), [C3, C4])]);
+    await harness.caughtUp();
+    expect((await harness.sql<{ version: number }>('SELECT version FROM backup_own ORDER BY version')).map((row) => row.version)).toEqual([2, 3]);
+    const ownArchives = (await readdir(archive)).filter((name) => name.startsWith(OWN_BACKUP_FILE));
+    expect(ownArchives).toEqual([ownArchive(2)]);
+    expect(ownArchives).not.toContain(ownArchive(1));
+    expect(harness.service?.app.get(BackupEngine, { strict: false }).stats()).toMatchObject({ pruned: 3, archivesPruned: 3 });
+
+    // An archived file left behind (a crash between the commit and the unlink) goes at the next start.
+    await harness.stop();
+    await writeFile(join(archive, `${CHANNEL_SET_FILE}.v1`), await readFile(join(archive, `${CHANNEL_SET_FILE}.v3`)));
+    await harness.start({ clock: { now: () => now } });
+    expect(await archivedChannelSets()).toEqual([3, 4, 5].map((v) => `${CHANNEL_SET_FILE}.v${v}`));
   });
 
   describe('tools', () => {

@@ -22,7 +22,14 @@ import { deriveNodeKey, encryptBackup, type NodeKey } from '../crypto/backup-cry
 import { contentHash, serializeChannelSet } from '../format/serialize.js';
 import { isNewOwnBackup, ownBackupOf } from '../own-backup/own-backup.js';
 import { versionsToDelete } from '../retention/retention.js';
-import { writeChannelSetBackup, writeOwnBackup, type BackupWriteOptions } from '../storage/backup-files.js';
+import {
+  archivedChannelSetVersions,
+  removeArchivedChannelSets,
+  removeArchivedOwnBackups,
+  writeChannelSetBackup,
+  writeOwnBackup,
+  type BackupWriteOptions,
+} from '../storage/backup-files.js';
 import {
   deleteVersions,
   findVersion,
@@ -37,6 +44,7 @@ import {
   type NewVersion,
   type NodeBackupState,
   type Queryable,
+  type VersionInfo,
 } from '../store/backup-store.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { NodeTurns, OutOfTurnError } from './node-turns.js';
@@ -88,6 +96,8 @@ export interface EngineCounters {
   outOfTurn: number;
   /** pruned counts versions deleted by retention. */
   pruned: number;
+  /** archivesPruned counts archived files deleted from the target directory with their pruned versions. */
+  archivesPruned: number;
 }
 
 @Injectable()
@@ -102,6 +112,7 @@ export class BackupEngine implements OnApplicationBootstrap {
     ownFilesWritten: 0,
     outOfTurn: 0,
     pruned: 0,
+    archivesPruned: 0,
   };
   private readonly queue = new KeyedQueue();
   private readonly turns = new NodeTurns(TURN_WAIT_MS);
@@ -186,6 +197,13 @@ export class BackupEngine implements OnApplicationBootstrap {
           this.counters.channelSetFilesWritten++;
           written++;
         }
+        // Archives whose versions retention deleted (a crash between the commit and the unlink, or
+        // archives older than this rule): only below the newest stored version, never a newer one.
+        if (channelSet !== null) {
+          const stored = new Set((await listVersions(manager, 'backup_version', nodeId)).map((v) => v.version));
+          const orphans = (await archivedChannelSetVersions(this.config.directory, nodeId)).filter((v) => v < channelSet.version && !stored.has(v));
+          this.counters.archivesPruned += await removeArchivedChannelSets(this.config.directory, nodeId, orphans);
+        }
         const own = await findVersion(manager, 'backup_own', nodeId, { latest: true });
         if (own !== null && (await writeOwnBackup(this.config.directory, nodeId, own.bytes, this.writeOptions)).written) {
           this.counters.ownFilesWritten++;
@@ -197,16 +215,17 @@ export class BackupEngine implements OnApplicationBootstrap {
   }
 
   private async applyChannelEvent(event: ChannelSetEvent, sequence: number): Promise<void> {
-    await this.context.dataSource.transaction(async (manager) => {
+    const pruned = await this.context.dataSource.transaction(async (manager): Promise<readonly VersionInfo[]> => {
       await lockNode(manager, event.nodeId);
       const loaded = await loadNode(manager, event.nodeId);
       const { state, changed } = evolve(loaded.channelSet, event, sequence);
       if (state === loaded.channelSet) {
         this.counters.duplicates++;
-        return;
+        return [];
       }
       this.counters.applied++;
       await saveNode(manager, loaded, { ...loaded, channelSet: state, lastSequence: Math.max(loaded.lastSequence, sequence) });
+      let doomed: readonly VersionInfo[] = [];
       if (changed) {
         const snapshot = snapshotOf(state);
         const plaintext = serializeChannelSet(snapshot);
@@ -214,23 +233,26 @@ export class BackupEngine implements OnApplicationBootstrap {
         const file = encryptBackup(plaintext, key, state.version);
         const version = this.newVersion(state.version, contentHash(plaintext), file, snapshot.channels.length, sequence);
         await insertChannelSetVersion(manager, event.nodeId, version);
-        await this.prune(manager, 'backup_version', event.nodeId);
+        doomed = await this.prune(manager, 'backup_version', event.nodeId);
         if ((await writeChannelSetBackup(this.config.directory, file, key, this.writeOptions)).written) this.counters.channelSetFilesWritten++;
         await this.publishStored(event, 'CHANNEL_SET', version);
         this.counters.channelSetVersions++;
       }
       await this.hooks.beforeCommit?.(event.nodeId, sequence);
+      return doomed;
     });
+    // Only once their deletion is committed: a crash before leaves files, never a row without its file.
+    this.counters.archivesPruned += await removeArchivedChannelSets(this.config.directory, event.nodeId, pruned.map((v) => v.version));
   }
 
   private async applyOwnBackup(event: MessageByType<'ChannelBackupUpdated'>, sequence: number): Promise<void> {
-    await this.context.dataSource.transaction(async (manager) => {
+    const goneHashes = await this.context.dataSource.transaction(async (manager): Promise<readonly string[]> => {
       await lockNode(manager, event.nodeId);
       const loaded = await loadNode(manager, event.nodeId);
       // Own backups replace each other: one older than the newest applied is stale (or a redelivery).
       if (loaded.own.sequence !== null && sequence <= loaded.own.sequence) {
         this.counters.duplicates++;
-        return;
+        return [];
       }
       this.counters.applied++;
       const own = ownBackupOf(event);
@@ -241,16 +263,22 @@ export class BackupEngine implements OnApplicationBootstrap {
         lastSequence: Math.max(loaded.lastSequence, sequence),
       };
       await saveNode(manager, loaded, next);
+      let gone: string[] = [];
       if (isNew) {
         const version = this.newVersion(next.own.version, own.contentHash, own.packed, own.channelPoints.length, sequence);
         await insertOwnVersion(manager, event.nodeId, version, own.channelPoints);
-        await this.prune(manager, 'backup_own', event.nodeId);
+        const doomed = await this.prune(manager, 'backup_own', event.nodeId);
+        // Archived own backups are named by content: one goes when no kept version has its content.
+        const kept = new Set((await listVersions(manager, 'backup_own', event.nodeId)).map((v) => v.contentHash));
+        gone = [...new Set(doomed.map((v) => v.contentHash))].filter((hash) => !kept.has(hash));
         if ((await writeOwnBackup(this.config.directory, event.nodeId, own.packed, this.writeOptions)).written) this.counters.ownFilesWritten++;
         await this.publishStored(event, 'NODE_PACKED', version);
         this.counters.ownVersions++;
       }
       await this.hooks.beforeCommit?.(event.nodeId, sequence);
+      return gone;
     });
+    this.counters.archivesPruned += await removeArchivedOwnBackups(this.config.directory, event.nodeId, goneHashes);
   }
 
   private newVersion(version: number, hash: string, bytes: Uint8Array, channelCount: number, sequence: number): NewVersion {
@@ -258,15 +286,18 @@ export class BackupEngine implements OnApplicationBootstrap {
   }
 
   /** prune deletes the node's versions the retention policy lets go (never the newest N, never the young). */
-  private async prune(manager: Queryable, table: BackupTable, nodeId: string): Promise<void> {
+  private async prune(manager: Queryable, table: BackupTable, nodeId: string): Promise<VersionInfo[]> {
     const versions = await listVersions(manager, table, nodeId);
-    const doomed = versionsToDelete(
-      versions.map((v) => ({ version: v.version, createdAtMs: v.createdAt.getTime() })),
-      this.config.retention,
-      this.clock.now(),
+    const doomed = new Set(
+      versionsToDelete(
+        versions.map((v) => ({ version: v.version, createdAtMs: v.createdAt.getTime() })),
+        this.config.retention,
+        this.clock.now(),
+      ),
     );
-    await deleteVersions(manager, table, nodeId, doomed);
-    this.counters.pruned += doomed.length;
+    await deleteVersions(manager, table, nodeId, [...doomed]);
+    this.counters.pruned += doomed.size;
+    return versions.filter((v) => doomed.has(v.version));
   }
 
   private async publishStored(cause: { readonly nodeId: Pubkey; readonly id: string; readonly correlationId: string; readonly occurredAt: string }, backup: BackupKind, version: NewVersion): Promise<void> {

@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pubkey } from '@lnfleet/contracts';
 import { decryptBackup, readBackupHeader, type BackupHeader, type NodeKey } from '../crypto/backup-crypto.js';
@@ -14,6 +15,9 @@ import { ARCHIVE_DIR, contentArchiveName, readIfExists, writeAtomically, type Wr
  * <root>/<nodeId>/channel.backup                     the node's own packed multi backup, verbatim
  * <root>/<nodeId>/archive/channel.backup.<hash16>    earlier ones, by content hash
  * ```
+ *
+ * Archived files follow the database's retention: when a version is deleted from PostgreSQL, its
+ * archived file goes too (`removeArchivedChannelSets`, `removeArchivedOwnBackups`).
  *
  * `channel.backup` has lnd's file name, so it can be handed to `lncli restorechanbackup
  * --multi_file` as it is. Both files are replaced with `writeAtomically`. Writes are idempotent:
@@ -101,4 +105,59 @@ function verifiedHeader(file: Uint8Array, key: NodeKey): BackupHeader | null {
     if (isBackupError(err)) return null;
     throw err;
   }
+}
+
+/** channelSetArchiveName is the file name, inside the node's archive directory, of an archived channel-set version. */
+export function channelSetArchiveName(version: number): string {
+  return `${CHANNEL_SET_FILE}.v${version}`;
+}
+
+/** ownArchiveName is the file name, inside the node's archive directory, of an archived own backup with this SHA-256 (hex). */
+export function ownArchiveName(contentHash: string): string {
+  return `${OWN_BACKUP_FILE}.${contentHash.slice(0, 16)}`;
+}
+
+/** archivedChannelSetVersions lists the version numbers of a node's archived channel-set files, ascending. */
+export async function archivedChannelSetVersions(root: string, nodeId: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(nodeDirectory(root, nodeId), ARCHIVE_DIR));
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+  const prefix = `${CHANNEL_SET_FILE}.v`;
+  return names
+    .filter((name) => name.startsWith(prefix) && /^[1-9][0-9]*$/.test(name.slice(prefix.length)))
+    .map((name) => Number(name.slice(prefix.length)))
+    .sort((a, b) => a - b);
+}
+
+/** removeArchivedChannelSets deletes the archived files of these channel-set versions (absent ones are fine); returns how many it removed. */
+export async function removeArchivedChannelSets(root: string, nodeId: string, versions: readonly number[]): Promise<number> {
+  const archive = join(nodeDirectory(root, nodeId), ARCHIVE_DIR);
+  return removeAll(versions.map((version) => join(archive, channelSetArchiveName(version))));
+}
+
+/** removeArchivedOwnBackups deletes the archived own backups with these content hashes; returns how many it removed. */
+export async function removeArchivedOwnBackups(root: string, nodeId: string, contentHashes: readonly string[]): Promise<number> {
+  const archive = join(nodeDirectory(root, nodeId), ARCHIVE_DIR);
+  return removeAll(contentHashes.map((hash) => join(archive, ownArchiveName(hash))));
+}
+
+async function removeAll(paths: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (const path of paths) {
+    try {
+      await rm(path);
+      removed++;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+  }
+  return removed;
+}
+
+function isMissing(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT';
 }
