@@ -142,8 +142,8 @@ class Harness {
     };
   }
 
-  async start(): Promise<RunningService> {
-    this.service = await bootstrapService(createChanfitnessService({ clock: this.clock }), this.env, { logger: false });
+  async start(extraEnv: Record<string, string> = {}): Promise<RunningService> {
+    this.service = await bootstrapService(createChanfitnessService({ clock: this.clock }), { ...this.env, ...extraEnv }, { logger: false });
     return this.service;
   }
 
@@ -285,6 +285,38 @@ describe('chanfitness service (real NATS JetStream and PostgreSQL)', () => {
     expect(unfitOnly(lastVerdicts(publishedAfterReplay))).toEqual(expectedVerdicts(history));
     const liveIds = new Set(publishedLive.map((m) => m.id));
     expect(publishedAfterReplay.filter((m) => !liveIds.has(m.id)).length).toBeLessThanOrEqual(publishedLive.length);
+  });
+
+  it('warms the cache at start-up: ready once every node is folded, and the first queries after a restart read no log', async () => {
+    await harness.start();
+    await harness.publishAll(history);
+    await harness.caughtUp();
+    await harness.stop();
+
+    type Status = { counters: { warmed: number; refolds: number } };
+    const statusOf = async (service: RunningService): Promise<Status> => (await (await fetch(`${service.http?.url ?? ''}/status`)).json()) as Status;
+    const restarted = await harness.start();
+    const readiness = await waitFor(
+      'chanfitness to be ready',
+      async () => {
+        const response = await fetch(`${restarted.http?.url ?? ''}/health/ready`);
+        return { status: response.status, body: (await response.json()) as { checks?: { cache?: { ready: boolean; detail: string } } } };
+      },
+      (answer) => answer.status === 200,
+      30_000,
+    );
+    expect(readiness.body.checks?.cache).toEqual({ ready: true, detail: 'cache warmed (2 of 2 nodes)' });
+    expect((await statusOf(restarted)).counters).toMatchObject({ warmed: 2, refolds: 2 });
+    expect(await httpAnswers(restarted)).toEqual(expected);
+    // Every answer came from the warmed states: no log was read and folded again.
+    expect((await statusOf(restarted)).counters).toMatchObject({ warmed: 2, refolds: 2 });
+
+    // Without the warm-up the same queries read the logs.
+    await harness.stop();
+    const cold = await harness.start({ CHANFITNESS_WARM_NODES: '0' });
+    expect((await statusOf(cold)).counters).toMatchObject({ warmed: 0, refolds: 0 });
+    expect(await httpAnswers(cold)).toEqual(expected);
+    expect((await statusOf(cold)).counters.refolds).toBeGreaterThan(0);
   });
 
   it('gives the same answers when the stream holds the history out of order, with copies, some of it late', async () => {

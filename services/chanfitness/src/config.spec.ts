@@ -11,6 +11,8 @@ describe('loadChanfitnessConfig', () => {
       batchSize: 512,
       cacheNodes: 10_000,
       rejudgeMs: 300_000,
+      warmNodes: 10_000,
+      warmWaitMs: 60_000,
     });
   });
 
@@ -25,6 +27,8 @@ describe('loadChanfitnessConfig', () => {
       CHANFITNESS_BATCH_SIZE: '32',
       CHANFITNESS_CACHE_NODES: '5',
       CHANFITNESS_REJUDGE_MS: '0',
+      CHANFITNESS_WARM_NODES: '0',
+      CHANFITNESS_WARM_WAIT_MS: '1500',
     });
     expect(config).toEqual({
       thresholds: { maxFlapCount: 0, minUptimeRatio: 1, uptimeWindowMs: HOUR, minObservedMs: 0 },
@@ -33,6 +37,8 @@ describe('loadChanfitnessConfig', () => {
       batchSize: 32,
       cacheNodes: 5,
       rejudgeMs: 0,
+      warmNodes: 0,
+      warmWaitMs: 1_500,
     });
   });
 
@@ -49,6 +55,8 @@ describe('loadChanfitnessConfig', () => {
     ['CHANFITNESS_BATCH_SIZE', '20000'],
     ['CHANFITNESS_CACHE_NODES', 'many'],
     ['CHANFITNESS_REJUDGE_MS', '-1'],
+    ['CHANFITNESS_WARM_NODES', '-1'],
+    ['CHANFITNESS_WARM_WAIT_MS', 'soon'],
   ])('rejects %s=%s with a ConfigError naming it', (variable, value) => {
     const load = (): unknown => loadChanfitnessConfig({ [variable]: value });
     expect(load).toThrow(ConfigError);

@@ -32,6 +32,10 @@ export interface ChanfitnessConfig {
    * goes offline and stays silent is judged only at its next event or the node's next snapshot.
    */
   readonly rejudgeMs: number;
+  /** warmNodes is how many nodes' states are folded into the cache at start-up, most recently active first (0: none). */
+  readonly warmNodes: number;
+  /** warmWaitMs is how long readiness waits for the start-up warm-up at most. */
+  readonly warmWaitMs: number;
 }
 
 const ratio = z.coerce.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
@@ -51,6 +55,8 @@ export const ChanfitnessEnv = z.object({
   CHANFITNESS_BATCH_SIZE: positiveInt.max(10_000, 'at most 10000').default(512),
   CHANFITNESS_CACHE_NODES: positiveInt.default(10_000),
   CHANFITNESS_REJUDGE_MS: nonNegativeInt.default(300_000),
+  CHANFITNESS_WARM_NODES: nonNegativeInt.default(10_000),
+  CHANFITNESS_WARM_WAIT_MS: nonNegativeInt.default(60_000),
 });
 
 /**
@@ -71,5 +77,7 @@ export function loadChanfitnessConfig(env: Env): ChanfitnessConfig {
     batchSize: parsed.CHANFITNESS_BATCH_SIZE,
     cacheNodes: parsed.CHANFITNESS_CACHE_NODES,
     rejudgeMs: parsed.CHANFITNESS_REJUDGE_MS,
+    warmNodes: parsed.CHANFITNESS_WARM_NODES,
+    warmWaitMs: parsed.CHANFITNESS_WARM_WAIT_MS,
   };
 }

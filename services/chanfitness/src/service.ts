@@ -1,5 +1,5 @@
 import { Module, type Type } from '@nestjs/common';
-import { ServiceContext, ServiceHealthController, type ServiceDefinition } from '@lnfleet/service-kit';
+import { READINESS_CHECKS, ServiceContext, ServiceHealthController, type ReadinessCheck, type ServiceDefinition } from '@lnfleet/service-kit';
 import { FitnessQueries } from './api/fitness-queries.js';
 import { FitnessHttpController } from './api/http.controller.js';
 import { QueryResponder } from './api/query-responder.js';
@@ -8,6 +8,7 @@ import { CHANFITNESS_CONFIG, CHANFITNESS_HTTP_PORT, loadChanfitnessConfig, type 
 import { FitnessEventStore } from './projection/event-store.js';
 import { FitnessEventHandlers } from './projection/fitness-handlers.js';
 import { FitnessProjection } from './projection/fitness-projection.js';
+import { CacheWarmup, cacheWarmupReadiness } from './projection/cache-warmup.js';
 import { CHANFITNESS_MIGRATIONS } from './projection/migrations/index.js';
 import { FitnessSignals } from './signals/fitness-signals.js';
 import { FitnessSweep } from './signals/fitness-sweep.js';
@@ -54,6 +55,9 @@ export function chanfitnessModule(options: ChanfitnessOptions = {}): Type {
       },
       QueryResponder,
       FitnessSweep,
+      CacheWarmup,
+      // Ready once the start-up warm-up has ended, or CHANFITNESS_WARM_WAIT_MS has passed.
+      { provide: READINESS_CHECKS, useFactory: (warmup: CacheWarmup): ReadinessCheck[] => [cacheWarmupReadiness(warmup)], inject: [CacheWarmup] },
     ],
   })
   class ChanfitnessModule {}

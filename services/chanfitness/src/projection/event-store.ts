@@ -260,6 +260,12 @@ export class FitnessEventStore {
     return records.map((record) => record.node_id);
   }
 
+  /** recentNodeIds lists up to `limit` nodes, those with the most recent events first. */
+  async recentNodeIds(limit: number): Promise<string[]> {
+    const records: { node_id: string }[] = await this.dataSource.query('SELECT node_id FROM fitness_node ORDER BY last_stream_seq DESC LIMIT $1', [limit]);
+    return records.map((record) => record.node_id);
+  }
+
   /** stats counts nodes and events and reports the highest stored stream sequence. */
   async stats(): Promise<ProjectionStats> {
     const records: { nodes: string; events: string | null; last_sequence: string | null }[] = await this.dataSource.query(

@@ -23,6 +23,16 @@ describe('LruCache', () => {
     expect(cache.get('b')).toBeUndefined();
   });
 
+  it('peeks without marking an entry used', () => {
+    const cache = new LruCache<string, number>(2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(cache.peek('a')).toBe(1);
+    cache.set('c', 3);
+    expect(cache.peek('a')).toBeUndefined();
+    expect(cache.peek('b')).toBe(2);
+  });
+
   it('deletes and clears', () => {
     const cache = new LruCache<string, number>(3);
     cache.set('a', 1);

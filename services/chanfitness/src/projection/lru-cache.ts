@@ -24,6 +24,11 @@ export class LruCache<K, V> {
     return value;
   }
 
+  /** peek returns the entry for `key` without marking it used. */
+  peek(key: K): V | undefined {
+    return this.entries.get(key);
+  }
+
   /** set stores an entry as the most recently used, dropping the least recently used beyond capacity. */
   set(key: K, value: V): void {
     this.entries.delete(key);
