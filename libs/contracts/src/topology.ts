@@ -149,6 +149,14 @@ export class Topology {
     return `${this.streamPrefix}_GRAPH`;
   }
 
+  /**
+   * gatewayLeaseBucket is the JetStream KV bucket (stream `KV_<bucket>`) where node-gateway
+   * replicas hold their leases: which one publishes the graph, which replica slots are taken.
+   */
+  gatewayLeaseBucket(): string {
+    return `${this.streamPrefix}_GATEWAY_LEASES`;
+  }
+
   /** streams lists the stream definitions services provision at start. */
   streams(): Record<StreamRole, StreamSpec> {
     return {

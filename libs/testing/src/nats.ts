@@ -17,7 +17,7 @@ export interface TestNats {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly topology: Topology;
-  /** cleanup deletes the test's streams and closes the connection. */
+  /** cleanup deletes the test's streams (and the gateway's buckets in its namespace) and closes the connection. */
   cleanup(): Promise<void>;
 }
 
@@ -36,6 +36,10 @@ export async function testNats(prefix = 't'): Promise<TestNats> {
     async cleanup() {
       for (const spec of Object.values(topology.streams())) {
         await jsm.streams.delete(spec.name).catch(() => false);
+      }
+      // The buckets the gateway creates in the namespace: graph snapshots and leases.
+      for (const bucketStream of [`OBJ_${topology.graphSnapshotBucket()}`, `KV_${topology.gatewayLeaseBucket()}`]) {
+        await jsm.streams.delete(bucketStream).catch(() => false);
       }
       await connection.close();
     },

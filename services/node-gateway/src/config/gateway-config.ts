@@ -96,6 +96,12 @@ export const GatewayEnv = z.strictObject({
    * restarted gateway resumes a command its crashed predecessor held. Default one minute.
    */
   NODE_GATEWAY_COMMAND_ACK_WAIT_MS: z.coerce.number().int('must be a whole number of milliseconds').min(1_000, 'must be at least 1000').default(60_000),
+  /**
+   * NODE_GATEWAY_LEASE_TTL_MS is how long a lease (graph publisher, replica slot) outlives its
+   * holder's last renewal; holders renew every quarter of it. It is the lease bucket's max_age,
+   * fixed when the bucket is created. Default 15 s.
+   */
+  NODE_GATEWAY_LEASE_TTL_MS: z.coerce.number().int('must be a whole number of milliseconds').min(1_000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(15_000),
 });
 
 /** ShardConfig says how many gateway replicas there are and which one this is. */
@@ -120,6 +126,11 @@ export function loadShardConfig(env: Env): ShardConfig {
 /** loadCommandAckWaitMs reads NODE_GATEWAY_COMMAND_ACK_WAIT_MS. */
 export function loadCommandAckWaitMs(env: Env): number {
   return parseEnv(GatewayEnv, env).NODE_GATEWAY_COMMAND_ACK_WAIT_MS;
+}
+
+/** loadLeaseTtlMs reads NODE_GATEWAY_LEASE_TTL_MS. */
+export function loadLeaseTtlMs(env: Env): number {
+  return parseEnv(GatewayEnv, env).NODE_GATEWAY_LEASE_TTL_MS;
 }
 
 /** loadGraphIntervalMs reads NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */

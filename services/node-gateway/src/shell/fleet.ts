@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { KnownMessage } from '@lnfleet/contracts';
 import type { RedeliveryPolicy } from '@lnfleet/messaging';
+import { loadNatsConfig } from '@lnfleet/config';
 import { ServiceContext } from '@lnfleet/service-kit';
-import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, loadShardConfig, readLndFiles, simIndexOf, type GatewayConfig, type ShardConfig } from '../config/gateway-config.js';
+import { checkNodeFiles, loadGatewayConfig, loadGraphIntervalMs, loadLeaseTtlMs, loadShardConfig, readLndFiles, simIndexOf, type GatewayConfig, type ShardConfig } from '../config/gateway-config.js';
 import { replicaOf } from '../gateway/sharding.js';
 import { DEFAULT_CHANNEL_SIZE_BOUNDS, type ChannelSizeBounds } from '../gateway/open-channel.js';
 import { LndNode } from '../lnd/lnd-node.js';
@@ -13,8 +14,12 @@ import { Simnet } from '../simnet/simnet.js';
 import { syntheticGraph } from '../simnet/synthetic-graph.js';
 import { PublishedStateStore } from '../store/published-state-store.js';
 import { GraphPublisher } from './graph-publisher.js';
+import { KvLease, LeaseKeeper, newInstanceId, openLeaseBucket, type LeaseBucket } from './kv-lease.js';
 import { NodeSession, type SessionDeps, type SessionStatus } from './node-session.js';
 import { publishUntilStored } from './publish-until-stored.js';
+
+/** GRAPH_PUBLISHER_LEASE is the lease key of the one replica that publishes graph snapshots. */
+export const GRAPH_PUBLISHER_LEASE = 'graph-publisher';
 
 /** GATEWAY_OPTIONS is the injection token of the NodeGatewayOptions. */
 export const GATEWAY_OPTIONS = Symbol('GATEWAY_OPTIONS');
@@ -39,6 +44,8 @@ export interface NodeGatewayOptions {
   readonly commandRedelivery?: Partial<RedeliveryPolicy>;
   /** graphIntervalMs overrides NODE_GATEWAY_GRAPH_INTERVAL_MS (0 = no graph snapshots). */
   readonly graphIntervalMs?: number;
+  /** leaseTtlMs overrides NODE_GATEWAY_LEASE_TTL_MS (tests make it short). */
+  readonly leaseTtlMs?: number;
 }
 
 /** NodeHealth is one node's connection state, for the health endpoint. */
@@ -69,6 +76,9 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
   simnet: Simnet | undefined;
   private shardConfig: ShardConfig = { replicas: 1, index: 0 };
   private readonly connectedListeners: Array<(nodeId: string) => void> = [];
+  private leases: Promise<LeaseBucket> | undefined;
+  /** instance names this start of the process in the leases it holds. */
+  readonly instance = newInstanceId();
 
   constructor(
     @Inject(GATEWAY_OPTIONS) private readonly options: NodeGatewayOptions,
@@ -111,7 +121,11 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
     this.sessions = nodes.map((managed) => new NodeSession(managed.id, managed.node, deps));
     const graphIntervalMs = this.options.graphIntervalMs ?? loadGraphIntervalMs(this.context.env);
     if (graphIntervalMs > 0 && this.sessions.length > 0) {
-      this.graphPublisher = new GraphPublisher(this.context.connection, this.context.topology, publisher, () => this.sessions, () => this.clock(), logger, { intervalMs: graphIntervalMs });
+      const streamReplicas = loadNatsConfig(this.context.env).streamReplicas;
+      const leases = await this.leaseBucket();
+      // One publisher per fleet: the replica holding the lease, while it has a connected node.
+      const lease = new LeaseKeeper(new KvLease(leases, GRAPH_PUBLISHER_LEASE, this.instance, this.leaseDetail()), logger, 'graph publisher lease', () => this.sessions.some((s) => s.status === 'connected'));
+      this.graphPublisher = new GraphPublisher(this.context.connection, this.context.topology, publisher, () => this.sessions, () => this.clock(), logger, { intervalMs: graphIntervalMs, streamReplicas }, lease);
     }
     if (this.sessions.length === 0) this.logger.warn('no nodes configured (set NODE_GATEWAY_CONFIG or NODE_GATEWAY_CONFIG_FILE); serving none');
   }
@@ -127,6 +141,20 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
     await this.graphPublisher?.stop();
     await Promise.all(this.sessions.map((session) => session.stop()));
     for (const session of this.sessions) session.node.close?.();
+  }
+
+  /** leaseBucket opens the gateway's lease bucket once (stream replicas from LNFLEET_STREAM_REPLICAS). */
+  private async leaseBucket(): Promise<LeaseBucket> {
+    this.leases ??= openLeaseBucket(this.context.connection, this.context.topology, {
+      replicas: loadNatsConfig(this.context.env).streamReplicas,
+      ttlMs: this.options.leaseTtlMs ?? loadLeaseTtlMs(this.context.env),
+    });
+    return this.leases;
+  }
+
+  /** leaseDetail says who holds a lease, for peers and people reading the bucket. */
+  private leaseDetail(): Record<string, string | number> {
+    return { replicaIndex: this.shardConfig.index, replicas: this.shardConfig.replicas, host: this.context.env.HOSTNAME ?? 'unknown' };
   }
 
   /** shard says how many replicas share the fleet and which one this is. */
