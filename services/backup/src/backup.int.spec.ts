@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { DeliverPolicy } from '@nats-io/jetstream';
-import { decodeMessage, encodeMessage, type Envelope, type KnownMessage, type MessageByType } from '@lnfleet/contracts';
+import { createMessage, decodeMessage, deterministicId, encodeMessage, PeerOnline, type Envelope, type KnownMessage, type MessageByType } from '@lnfleet/contracts';
 import { ensureStreams, JetStreamPublisher } from '@lnfleet/messaging';
 import { bootstrapService, type RunningService } from '@lnfleet/service-kit';
 import { testNats, testSchema, waitFor, type TestNats, type TestSchema } from '@lnfleet/testing';
@@ -19,6 +19,7 @@ import {
   opened,
   pending,
   pendingData,
+  pubkey,
   resolved,
   snapshot,
 } from './channel-set/events.fixture.js';
@@ -223,6 +224,11 @@ class Harness {
   }
 }
 
+/** peerOnline is a node event the backup does not read. */
+function peerOnline(n: number): Envelope {
+  return createMessage(PeerOnline, { id: deterministicId('PeerOnline', NODE, n), nodeId: NODE, occurredAt: '2026-03-04T05:06:07.000Z', causationId: null, data: { peer: pubkey(0x900 + n) } });
+}
+
 function summary(rows: readonly VersionRow[]): [string, number, number][] {
   return rows.map((row) => [row.node_id, row.version, row.channel_count]);
 }
@@ -241,6 +247,8 @@ describe('backup service (NATS + PostgreSQL)', () => {
     // A repeated fact (a re-publish past the duplicate window) makes no version: the pending event
     // of a channel since resolved.
     await harness.publishCopy(events[2] as Envelope, 1);
+    // Two events of a type the backup does not read: acknowledged, never handed to the engine.
+    await harness.publishAll([peerOnline(1), peerOnline(2)]);
     const service = await harness.start();
     await harness.caughtUp();
 
@@ -297,6 +305,18 @@ describe('backup service (NATS + PostgreSQL)', () => {
     expect(latest.channelSet).toMatchObject({ version: 6, channelCount: 1 });
     expect(latest.channels.map((c) => c.channelPoint)).toEqual([C2]);
     expect(latest.unlistedBySnapshot).toEqual([C2]);
+    // /status: each of the 12 history events changed the projection (a snapshot that lists nothing
+    // new still moves the node's latest snapshot), and so did the copy (a later position of a known
+    // fact updates the channel's record, though it makes no version); the two peer events were
+    // acknowledged by the consumer without being handled: 13 handled, 15 acknowledged.
+    const last = (await harness.nats.jsm.streams.info(harness.nats.topology.streamName('events'))).state.last_seq;
+    expect(last).toBe(events.length + 3);
+    expect(await (await fetch(`${base}/status`)).json()).toMatchObject({
+      events: { handled: events.length + 1, changedProjection: events.length + 1, unchanged: 0, putBack: 0 },
+      versions: { channelSetStored: EXPECTED.length, ownStored: 2, pruned: 0 },
+      files: { channelSetWritten: EXPECTED.length, ownWritten: 2, archivesPruned: 0 },
+      consumer: { name: 'backup', acknowledgedThrough: last, pending: 0, awaitingAck: 0 },
+    });
     expect((await fetch(`${base}/nodes/02${'99'.repeat(32)}/backups`)).status).toBe(404);
     expect((await fetch(`${base}/nodes/not-a-node/backups`)).status).toBe(400);
 
