@@ -156,9 +156,17 @@ export class FitnessEventStore {
    * moves it there (where an ordered replay first meets it).
    */
   async append(rows: readonly EventRow[]): Promise<AppendResult> {
+    return this.appendUnique(uniqueLowestSequence(rows));
+  }
+
+  /**
+   * appendUnique is append for rows that hold each (node, message id) at most once (as
+   * uniqueByNode leaves them): the database rejects a statement that would change a row twice.
+   */
+  async appendUnique(rows: readonly EventRow[]): Promise<AppendResult> {
     if (rows.length === 0) return new Map();
     const input = JSON.stringify(
-      uniqueLowestSequence(rows).map((row) => ({
+      rows.map((row) => ({
         node_id: row.nodeId,
         message_id: row.event.id,
         stream_seq: row.sequence,

@@ -191,7 +191,7 @@ export class FitnessProjection {
   private async write(rows: readonly EventRow[]): Promise<Written> {
     const started = performance.now();
     const byNode = uniqueByNode(rows);
-    const [appended, prepared] = await Promise.all([this.store.append([...byNode.values()].flat()), this.options.listener?.prepare([...byNode.keys()])]);
+    const [appended, prepared] = await Promise.all([this.store.appendUnique([...byNode.values()].flat()), this.options.listener?.prepare([...byNode.keys()])]);
     this.counts.storeMs += performance.now() - started;
     return { byNode, appended, prepared };
   }
