@@ -70,6 +70,8 @@ describe('the gateway process killed with SIGKILL and restarted', () => {
       NODE_GATEWAY_GRAPH_INTERVAL_MS: '0',
       // A command held by the killed process comes back after 2 s instead of a minute.
       NODE_GATEWAY_COMMAND_ACK_WAIT_MS: '2000',
+      // The killed process's replica slot lease ages out after 2 s (default 15 s) before the restarted one serves.
+      NODE_GATEWAY_LEASE_TTL_MS: '2000',
       NODE_GATEWAY_CONFIG: JSON.stringify({ nodes: [{ id: 'alice', kind: 'lnd', socket: lnd.socket, certPath: join(dir, 'tls.cert'), macaroonPath: join(dir, 'admin.macaroon') }] }),
     };
     const child = spawn(process.execPath, [build.mainPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });

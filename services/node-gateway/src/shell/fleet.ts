@@ -15,6 +15,7 @@ import { syntheticGraph } from '../simnet/synthetic-graph.js';
 import { PublishedStateStore } from '../store/published-state-store.js';
 import { GraphPublisher } from './graph-publisher.js';
 import { KvLease, LeaseKeeper, newInstanceId, openLeaseBucket, type LeaseBucket } from './kv-lease.js';
+import { ShardOwnership } from './shard-ownership.js';
 import { NodeSession, type SessionDeps, type SessionStatus } from './node-session.js';
 import { publishUntilStored } from './publish-until-stored.js';
 
@@ -48,11 +49,31 @@ export interface NodeGatewayOptions {
   readonly leaseTtlMs?: number;
 }
 
+/**
+ * NodeStatus is a node's state on this replica: its session's connection state; `claiming` until
+ * this replica has confirmed no older live replica claims the node; `not-owner` when another
+ * replica serves it (or may: this replica refuses nodes it cannot confirm are its own).
+ */
+export type NodeStatus = SessionStatus | 'claiming' | 'not-owner';
+
 /** NodeHealth is one node's connection state, for the health endpoint. */
 export interface NodeHealth {
   readonly id: string;
   readonly nodeId: string | null;
-  readonly status: SessionStatus;
+  readonly status: NodeStatus;
+  /** reason says, for a node not served here, who serves it and why. */
+  readonly reason?: string;
+}
+
+/** NodeSlot is one node of this replica's share and its session while this replica serves it. */
+interface NodeSlot {
+  readonly id: string;
+  readonly node: LightningNode;
+  session: NodeSession | undefined;
+  /** stopping is the stop of the last session, awaited before a new one starts. */
+  stopping: Promise<void> | undefined;
+  /** nodeId is the node's identity once a session learned it. */
+  nodeId: string | undefined;
 }
 
 /** SessionLookup is what the command handler learns about a command's target node. */
@@ -66,7 +87,12 @@ export type SessionLookup = { readonly kind: 'managed'; readonly session: NodeSe
 @Injectable()
 export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('NodeFleet');
+  private slots: NodeSlot[] = [];
+  /** sessions are the running sessions (the nodes this replica serves now). */
   private sessions: NodeSession[] = [];
+  private ownership: ShardOwnership | undefined;
+  private deps: SessionDeps | undefined;
+  private readonly releasedListeners: Array<(nodeId: string) => void> = [];
   private driver: RealtimeDriver | undefined;
   private clock: () => number = Date.now;
   private bounds: ChannelSizeBounds = DEFAULT_CHANNEL_SIZE_BOUNDS;
@@ -77,6 +103,7 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
   private shardConfig: ShardConfig = { replicas: 1, index: 0 };
   private readonly connectedListeners: Array<(nodeId: string) => void> = [];
   private leases: Promise<LeaseBucket> | undefined;
+  private closing = false;
   /** instance names this start of the process in the leases it holds. */
   readonly instance = newInstanceId();
 
@@ -118,29 +145,77 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
         for (const listener of this.connectedListeners) listener(nodeId);
       },
     };
-    this.sessions = nodes.map((managed) => new NodeSession(managed.id, managed.node, deps));
+    this.deps = deps;
+    this.slots = nodes.map((managed) => ({ id: managed.id, node: managed.node, session: undefined, stopping: undefined, nodeId: undefined }));
+    if (this.slots.length > 0) {
+      const host = this.context.env.HOSTNAME ?? 'unknown';
+      this.ownership = new ShardOwnership(await this.leaseBucket(), this.instance, this.shardConfig, host, this.slots.map((slot) => slot.id), {
+        serve: (configId) => {
+          this.serve(configId);
+        },
+        release: (configId) => this.release(configId),
+      }, logger);
+    }
     const graphIntervalMs = this.options.graphIntervalMs ?? loadGraphIntervalMs(this.context.env);
-    if (graphIntervalMs > 0 && this.sessions.length > 0) {
+    if (graphIntervalMs > 0 && this.slots.length > 0) {
       const streamReplicas = loadNatsConfig(this.context.env).streamReplicas;
       const leases = await this.leaseBucket();
       // One publisher per fleet: the replica holding the lease, while it has a connected node.
       const lease = new LeaseKeeper(new KvLease(leases, GRAPH_PUBLISHER_LEASE, this.instance, this.leaseDetail()), logger, 'graph publisher lease', () => this.sessions.some((s) => s.status === 'connected'));
       this.graphPublisher = new GraphPublisher(this.context.connection, this.context.topology, publisher, () => this.sessions, () => this.clock(), logger, { intervalMs: graphIntervalMs, streamReplicas }, lease);
     }
-    if (this.sessions.length === 0) this.logger.warn('no nodes configured (set NODE_GATEWAY_CONFIG or NODE_GATEWAY_CONFIG_FILE); serving none');
+    if (this.slots.length === 0) this.logger.warn('no nodes configured (set NODE_GATEWAY_CONFIG or NODE_GATEWAY_CONFIG_FILE); serving none');
   }
 
   onApplicationBootstrap(): void {
-    for (const session of this.sessions) session.start();
+    // Sessions start once the replica slot is taken and no older replica claims their node.
+    this.ownership?.start();
     this.graphPublisher?.start();
-    if (this.sessions.length > 0) this.logger.log(`serving ${this.sessions.length} node(s): ${this.sessions.map((s) => s.configId).join(', ')}`);
+    if (this.slots.length > 0) this.logger.log(`serving ${this.slots.length} node(s): ${this.slots.map((s) => s.id).join(', ')} (each once no older live replica claims it)`);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.driver?.stop();
     await this.graphPublisher?.stop();
-    await Promise.all(this.sessions.map((session) => session.stop()));
-    for (const session of this.sessions) session.node.close?.();
+    this.closing = true;
+    await Promise.all(this.slots.map((slot) => this.release(slot.id)));
+    await this.ownership?.stop();
+    for (const slot of this.slots) slot.node.close?.();
+  }
+
+  /** onNodeReleased calls `listener` with the node id of every node this replica stops serving while it runs on. */
+  onNodeReleased(listener: (nodeId: string) => void): void {
+    this.releasedListeners.push(listener);
+  }
+
+  /** serve starts a session for a node of this replica's share (ownership confirmed). */
+  private serve(configId: string): void {
+    const slot = this.slots.find((s) => s.id === configId);
+    if (slot === undefined || slot.session !== undefined || this.closing || this.deps === undefined) return;
+    const session = new NodeSession(slot.id, slot.node, this.deps);
+    slot.session = session;
+    this.sessions = this.runningSessions();
+    // A previous session of the node finishes stopping before the new one talks to the node.
+    void (slot.stopping ?? Promise.resolve()).then(() => {
+      if (slot.session === session) session.start();
+    });
+  }
+
+  /** release stops the session of a node this replica must not serve (any more). */
+  private async release(configId: string): Promise<void> {
+    const slot = this.slots.find((s) => s.id === configId);
+    const session = slot?.session;
+    if (slot === undefined || session === undefined) return;
+    slot.session = undefined;
+    slot.nodeId = session.nodeId ?? slot.nodeId;
+    this.sessions = this.runningSessions();
+    slot.stopping = session.stop();
+    await slot.stopping;
+    if (!this.closing && slot.nodeId !== undefined) for (const listener of this.releasedListeners) listener(slot.nodeId);
+  }
+
+  private runningSessions(): NodeSession[] {
+    return this.slots.flatMap((slot) => (slot.session === undefined ? [] : [slot.session]));
   }
 
   /** leaseBucket opens the gateway's lease bucket once (stream replicas from LNFLEET_STREAM_REPLICAS). */
@@ -182,17 +257,28 @@ export class NodeFleet implements OnModuleInit, OnApplicationBootstrap, OnModule
   lookup(nodeId: string): SessionLookup {
     const session = this.sessions.find((s) => s.nodeId === nodeId);
     if (session !== undefined) return { kind: 'managed', session };
-    return this.sessions.some((s) => s.nodeId === undefined) ? { kind: 'not-ready' } : { kind: 'unknown' };
+    // A node of this replica's share that is not served now (or not identified yet) may be it.
+    return this.slots.some((slot) => slot.session?.nodeId === undefined) ? { kind: 'not-ready' } : { kind: 'unknown' };
   }
 
-  /** health lists every node's connection state. */
+  /** health lists every node's connection state, or why this replica does not serve it. */
   health(): NodeHealth[] {
-    return this.sessions.map((s) => ({ id: s.configId, nodeId: s.nodeId ?? null, status: s.status }));
+    return this.slots.map((slot) => {
+      const session = slot.session;
+      const reason = this.ownership?.blockedReason(slot.id);
+      if (session === undefined && reason !== undefined) return { id: slot.id, nodeId: slot.nodeId ?? null, status: 'not-owner', reason };
+      return { id: slot.id, nodeId: session?.nodeId ?? slot.nodeId ?? null, status: session?.status ?? 'claiming' };
+    });
   }
 
-  /** session returns the session of a configured node id (tests, tools). */
+  /** conflicts describe live replicas started with another NODE_GATEWAY_REPLICAS than this one. */
+  get conflicts(): readonly string[] {
+    return this.ownership?.conflicts ?? [];
+  }
+
+  /** session returns the running session of a configured node id (tests, tools). */
   session(configId: string): NodeSession | undefined {
-    return this.sessions.find((s) => s.configId === configId);
+    return this.slots.find((s) => s.id === configId)?.session;
   }
 
   /**

@@ -241,7 +241,8 @@ export async function readLeases(bucket: LeaseBucket, prefix: string): Promise<M
     const entry = await bucket.kv.get(key);
     if (entry === null || entry.operation !== 'PUT') continue;
     const record = decodeRecord(entry.value);
-    if (record !== null && record.since > 0) found.set(key, { ...record, revision: entry.revision });
+    // A lease just taken has since 0 until its holder's second write: its revision is since.
+    if (record !== null) found.set(key, { ...record, since: record.since > 0 ? record.since : entry.revision, revision: entry.revision });
   }
   return found;
 }

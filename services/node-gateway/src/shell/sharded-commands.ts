@@ -37,6 +37,17 @@ export class ShardedCommandConsumers implements OnApplicationBootstrap, OnModule
     this.fleet.onNodeConnected((nodeId) => {
       this.ensure(nodeId);
     });
+    // A node this replica stops serving (another replica owns it now): stop reading its commands.
+    this.fleet.onNodeReleased((nodeId) => {
+      void this.unbind(nodeId);
+    });
+  }
+
+  private async unbind(nodeId: string): Promise<void> {
+    const server = this.servers.get(nodeId);
+    if (server === undefined) return;
+    this.servers.delete(nodeId);
+    await (await server)?.close();
   }
 
   async onModuleDestroy(): Promise<void> {
