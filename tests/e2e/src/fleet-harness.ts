@@ -299,6 +299,7 @@ export class E2eFleet {
     const streams = new Topology({ namespace: this.namespace });
     for (const spec of Object.values(streams.streams())) await this.jsm.streams.delete(spec.name).catch(() => false);
     await this.jsm.streams.delete(`OBJ_${streams.graphSnapshotBucket()}`).catch(() => false);
+    await this.jsm.streams.delete(`KV_${streams.gatewayLeaseBucket()}`).catch(() => false);
     await this.connection.close();
     const client = new pg.Client({ connectionString: this.databaseUrl });
     await client.connect();

@@ -122,6 +122,8 @@ export class ShardOwnership {
     );
     if (conflicts.join('\n') !== this.conflictText.join('\n')) for (const conflict of conflicts) this.logger.error(conflict);
     this.conflictText = conflicts;
+    // Reading the peers took long enough for the slot to need renewing first: start nothing now.
+    if (!this.lease.held) return;
     for (const configId of this.configIds) {
       const owner = contested.get(configId);
       if (owner === undefined) {
