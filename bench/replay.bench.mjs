@@ -6,6 +6,11 @@
 //   BENCH_REPLAY_ROUNDS=1         replays per service (medians are printed)
 //   BENCH_REPLAY_MAX_S=240        longest a replay is watched: a slower service is reported with
 //                                 the events it replayed by then, marked partial
+//   BENCH_REPLAY_VIA=cli,service  which replays to run: `cli` (lnfleet replay), `service` (new durable)
+//   BENCH_REPLAY_HISTORY=<ns>     keep the published history in namespace <ns> and reuse it on a later
+//                                 run with the same BENCH_REPLAY_EVENTS (publishing 1,000,000 events
+//                                 takes longer than replaying them); BENCH_REPLAY_DROP_HISTORY=1
+//                                 deletes it at the end of the run
 //
 // 1. the raw JetStream publish/consume rate of this machine (bench/lib/jetstream-raw.mjs);
 // 2. a deterministic fleet history (bench/lib/fleet-history.mjs: 1,000 nodes × ~50 channels,
@@ -34,7 +39,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Topology } from '@lnfleet/contracts';
 import { ensureStreams, JetStreamPublisher } from '@lnfleet/messaging';
-import { benchNamespace, cleanUp, DATABASE_URL, hasService, NATS_URL, publishAll, root, startService, watchDrain } from './lib/fleet-bench.mjs';
+import { benchNamespace, cleanUp, DATABASE_URL, dropSchemas, hasService, NATS_URL, publishAll, root, startService, watchDrain } from './lib/fleet-bench.mjs';
 import { countByType, fleetHistory } from './lib/fleet-history.mjs';
 import { measureRawJetStream } from './lib/jetstream-raw.mjs';
 import { formatRate, median, perSecond, rssMiB } from './lib/stats.mjs';
@@ -45,14 +50,19 @@ const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_REPLAY_ROUNDS ?? 1);
 const MAX_S = Number(process.env.BENCH_REPLAY_MAX_S ?? 240);
 if (!(EVENTS >= 1) || !(ROUNDS >= 1) || !(MAX_S > 0)) throw new Error('BENCH_REPLAY_EVENTS, BENCH_REPLAY_ROUNDS and BENCH_REPLAY_MAX_S must be positive numbers');
+const VIA = (process.env.BENCH_REPLAY_VIA ?? 'cli,service').split(',');
+if (VIA.length === 0 || VIA.some((via) => via !== 'cli' && via !== 'service')) throw new Error('BENCH_REPLAY_VIA must list cli and/or service, comma-separated');
+const HISTORY = process.env.BENCH_REPLAY_HISTORY || undefined;
+if (HISTORY !== undefined && !/^[a-z0-9_]{1,24}$/.test(HISTORY)) throw new Error('BENCH_REPLAY_HISTORY must be 1-24 characters of a-z 0-9 _ (a namespace)');
+const DROP_HISTORY = process.env.BENCH_REPLAY_DROP_HISTORY === '1';
 
 /** How each service is told to rebuild into a fresh schema through a new durable (see their READMEs). */
 const SERVICES = {
-  autopilot: (round) => ({ env: { AUTOPILOT_MODE: 'replay', AUTOPILOT_DURABLE_PREFIX: `replay${round}` }, durable: `replay${round}-events` }),
-  chanfitness: (round) => ({ env: { CHANFITNESS_CONSUMER: `replay${round}` }, durable: `replay${round}`, flags: ['--max-semi-space-size=64'] }),
-  backup: (round, scratch) => ({
-    env: { BACKUP_CONSUMER: `replay${round}`, BACKUP_DIR: join(scratch, `backup-${round}`), BACKUP_MASTER_KEY: randomBytes(32).toString('hex') },
-    durable: `replay${round}`,
+  autopilot: (durable) => ({ env: { AUTOPILOT_MODE: 'replay', AUTOPILOT_DURABLE_PREFIX: durable }, durable: `${durable}-events` }),
+  chanfitness: (durable) => ({ env: { CHANFITNESS_CONSUMER: durable }, durable, flags: ['--max-semi-space-size=64'] }),
+  backup: (durable, scratch) => ({
+    env: { BACKUP_CONSUMER: durable, BACKUP_DIR: join(scratch, durable), BACKUP_MASTER_KEY: randomBytes(32).toString('hex') },
+    durable,
   }),
 };
 
@@ -64,7 +74,9 @@ const services = (asked.length > 0 ? asked : Object.keys(SERVICES)).filter((name
   return false;
 });
 
-const namespace = benchNamespace('bench_rp');
+const namespace = HISTORY ?? benchNamespace('bench_rp');
+// Durable names of this run's own, so that runs on a kept history never meet an old durable.
+const runTag = randomBytes(3).toString('hex');
 const topology = new Topology({ namespace });
 const nc = await connect({ servers: NATS_URL.split(','), name: 'bench-replay' });
 const jsm = await jetstreamManager(nc);
@@ -75,30 +87,40 @@ try {
   const raw = await measureRawJetStream({ natsUrl: NATS_URL, messages: 100_000 });
   console.log(`raw JetStream (same run, 100,000 × 400 B): publish ${formatRate(raw.publishPerSecond)}, consume (pull, ack each) ${formatRate(raw.consumePerSecond)}`);
 
-  await ensureStreams(jsm, Object.values(topology.streams()));
-  const publisher = new JetStreamPublisher(jetstream(nc), topology);
-  const counts = new Map();
-  const history = (function* () {
-    for (const message of fleetHistory({ events: EVENTS })) {
-      countByType(counts, message);
-      yield message;
-    }
-  })();
-  const published = await publishAll(publisher, topology, history);
   const stream = topology.streamName('events');
-  const info = await jsm.streams.info(stream);
-  const lastSeq = info.state.last_seq;
-  if (info.state.messages !== EVENTS) throw new Error(`the events stream holds ${info.state.messages} messages, ${EVENTS} were published`);
-  const publishRate = perSecond(published.count, published.ms);
-  console.log(
-    `history: ${EVENTS.toLocaleString('en-US')} events of 1,000 nodes (${(info.state.bytes / 2 ** 20).toFixed(0)} MiB) built and published in ${(published.ms / 1000).toFixed(1)} s ` +
-      `(${formatRate(publishRate)}, ${(publishRate / raw.publishPerSecond).toFixed(2)}× raw publish)`,
-  );
-  console.log(`  mix: ${[...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / EVENTS).toFixed(1)}%`).join(', ')}`);
+  const kept = HISTORY === undefined ? undefined : await jsm.streams.info(stream).catch(() => undefined);
+  await ensureStreams(jsm, Object.values(topology.streams()));
+  if (kept !== undefined) {
+    if (kept.state.messages !== EVENTS) {
+      throw new Error(`namespace ${namespace} holds ${kept.state.messages} events, not ${EVENTS}: name another BENCH_REPLAY_HISTORY, or delete it (BENCH_REPLAY_DROP_HISTORY=1)`);
+    }
+    // What earlier runs derived (backups stored, verdicts) goes, so every run replays the same streams.
+    await resetDerived(jsm, topology);
+    console.log(`history: ${EVENTS.toLocaleString('en-US')} events of 1,000 nodes (${(kept.state.bytes / 2 ** 20).toFixed(0)} MiB) kept in namespace ${namespace} by an earlier run, reused`);
+  } else {
+    const publisher = new JetStreamPublisher(jetstream(nc), topology);
+    const counts = new Map();
+    const history = (function* () {
+      for (const message of fleetHistory({ events: EVENTS })) {
+        countByType(counts, message);
+        yield message;
+      }
+    })();
+    const published = await publishAll(publisher, topology, history);
+    const info = await jsm.streams.info(stream);
+    if (info.state.messages !== EVENTS) throw new Error(`the events stream holds ${info.state.messages} messages, ${EVENTS} were published`);
+    const publishRate = perSecond(published.count, published.ms);
+    console.log(
+      `history: ${EVENTS.toLocaleString('en-US')} events of 1,000 nodes (${(info.state.bytes / 2 ** 20).toFixed(0)} MiB) built and published in ${(published.ms / 1000).toFixed(1)} s ` +
+        `(${formatRate(publishRate)}, ${(publishRate / raw.publishPerSecond).toFixed(2)}× raw publish)${HISTORY === undefined ? '' : `; kept in namespace ${namespace} for later runs`}`,
+    );
+    console.log(`  mix: ${[...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / EVENTS).toFixed(1)}%`).join(', ')}`);
+  }
+  const lastSeq = (await jsm.streams.info(stream)).state.last_seq;
 
   /** throughService: the built service, a fresh schema and a new durable, drained from the start. */
   const throughService = async (name, round) => {
-    const setup = SERVICES[name](round, scratch);
+    const setup = SERVICES[name](`replay${round}_${runTag}`, scratch);
     const schema = `${namespace}_${name}_${round}`;
     schemas.push(schema);
     const spawnedAt = performance.now();
@@ -164,10 +186,10 @@ try {
   const cliServices = await cliReplayServices();
   const plans = [];
   for (const name of services) {
-    if (cliServices.includes(name)) plans.push({ label: `${name} (lnfleet replay)`, run: (round) => throughCli(name, round) });
-    plans.push({ label: `${name} (service, new durable)`, run: (round) => throughService(name, round) });
+    if (VIA.includes('cli') && cliServices.includes(name)) plans.push({ label: `${name} (lnfleet replay)`, run: (round) => throughCli(name, round) });
+    if (VIA.includes('service')) plans.push({ label: `${name} (service, new durable)`, run: (round) => throughService(name, round) });
   }
-  if (cliServices.length === 0) console.log('lnfleet replay: skipped (tools/lnfleet-cli is not built)');
+  if (VIA.includes('cli') && cliServices.length === 0) console.log('lnfleet replay: skipped (tools/lnfleet-cli is not built)');
 
   const results = {};
   for (const plan of plans) {
@@ -211,7 +233,13 @@ try {
   console.log(`  bench process rss ${rssMiB()} MiB`);
 } finally {
   await running?.stop().catch(() => undefined);
-  await cleanUp(jsm, topology, schemas).catch((error) => console.error(`clean-up failed: ${error.message}`));
+  if (HISTORY === undefined || DROP_HISTORY) await cleanUp(jsm, topology, schemas).catch((error) => console.error(`clean-up failed: ${error.message}`));
+  else {
+    // The history stays for the next run; what this run added to it goes.
+    await resetDerived(jsm, topology).catch((error) => console.error(`clean-up failed: ${error.message}`));
+    await dropSchemas(schemas).catch((error) => console.error(`clean-up failed: ${error.message}`));
+    console.log(`history kept in namespace ${namespace} (BENCH_REPLAY_HISTORY=${namespace} reuses it; add BENCH_REPLAY_DROP_HISTORY=1 to delete it)`);
+  }
   await nc.close();
   rmSync(scratch, { recursive: true, force: true });
 }
@@ -226,4 +254,18 @@ async function cliReplayServices() {
 /** deadLetters counts messages in the namespace's dead-letter stream (a valid history makes none). */
 async function deadLetters(jsm, topology) {
   return (await jsm.streams.info(topology.streamName('deadLetter'))).state.messages;
+}
+
+/**
+ * resetDerived takes a kept history back to the events alone: the durables of earlier runs are
+ * deleted and what the services derived or dead-lettered is purged (the events stream denies purges).
+ */
+async function resetDerived(jsm, topology) {
+  const streams = topology.streams();
+  for (const spec of Object.values(streams)) {
+    for await (const consumer of jsm.consumers.list(spec.name)) {
+      if (consumer.config.durable_name !== undefined) await jsm.consumers.delete(spec.name, consumer.config.durable_name);
+    }
+  }
+  for (const role of ['derived', 'commands', 'deadLetter']) await jsm.streams.purge(streams[role].name);
 }

@@ -164,6 +164,11 @@ export function benchNamespace(prefix) {
 export async function cleanUp(jsm, topology, schemas) {
   for (const spec of Object.values(topology.streams())) await jsm.streams.delete(spec.name).catch(() => false);
   await jsm.streams.delete(`OBJ_${topology.graphSnapshotBucket()}`).catch(() => false);
+  await dropSchemas(schemas);
+}
+
+/** dropSchemas drops schemas (and everything in them) that exist. */
+export async function dropSchemas(schemas) {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
   try {

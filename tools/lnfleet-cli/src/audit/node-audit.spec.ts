@@ -13,6 +13,7 @@ function asRead(script = SCRIPT): ReadMessage[] {
     storedAtMs: Date.parse(message.occurredAt),
     message,
     error: undefined,
+    skipped: false,
   }));
 }
 
@@ -50,7 +51,7 @@ describe('auditNode', () => {
 
   it('leaves out other nodes and counts undecodable messages without folding them', () => {
     const messages = asRead();
-    const report = audit(MID, [...messages, { stream: 'LNFLEET_EVENTS', sequence: 99, storedAtMs: T0, message: undefined, error: { code: 'MALFORMED_JSON', field: '', message: 'bad' } }]);
+    const report = audit(MID, [...messages, { stream: 'LNFLEET_EVENTS', sequence: 99, storedAtMs: T0, message: undefined, error: { code: 'MALFORMED_JSON', field: '', message: 'bad' }, skipped: false }]);
     expect(report.messages.undecodable).toBe(1);
     expect(report.messages.counted).toBe(10);
     expect(auditNode({ nodeId: OTHER_NODE, atMs: MID, messages, thresholds: DEFAULT_FITNESS_THRESHOLDS }).balance?.confirmedSat).toBe(9_000_000);

@@ -15,6 +15,7 @@ import { testInfrastructure, testNats, uniqueName, waitFor, type TestNats } from
 import { createAutopilotService } from '../../../../services/autopilot/src/service.js';
 import { createChanfitnessService } from '../../../../services/chanfitness/src/service.js';
 import { measureReplay } from '../benchmark.js';
+import { runReplay } from './replay.js';
 import { runCli } from '../cli.js';
 import { capturedIo } from '../cli-test-io.fixture.js';
 import { ExitCode } from '../errors.js';
@@ -158,6 +159,26 @@ describe('lnfleet replay (NATS + PostgreSQL)', () => {
       await waitFor('the live autopilot to apply a new channel', () => channelStatus(f.client, f.liveSchema, fleetChannel(1, 0, 1)), (status) => status === 'closed');
       expect(await channelStatus(f.client, retired, fleetChannel(1, 0, 1))).toBeNull();
       await f.caughtUp();
+    } finally {
+      await f.cleanup();
+    }
+  }, 120_000);
+
+  it('autopilot, in small batches with writes overlapping the folding: the rebuild equals the live projection', async () => {
+    const f = await fleet('autopilot');
+    try {
+      const history = fleetHistory({ nodes: 6, peers: 4, flaps: 3, startMs: START });
+      await f.publish(history);
+      await f.caughtUp();
+      const schema = uniqueName('rp_small');
+      schemasToDrop.add(schema);
+      // Two messages a fetch (one read ahead), a write every three folded events (one in flight).
+      const outcome = await runReplay({ service: 'autopilot', switchOver: false, schema, batchSize: 2, flushEvery: 3 }, f.env);
+      const derived = await f.nats.jsm.streams.info(f.nats.topology.streamName('derived'));
+      expect(outcome.events).toBe(history.filter((item) => item.stream === 'events').length + derived.state.messages);
+      const live = await projectionSnapshot(f.client, 'autopilot', f.liveSchema);
+      expect(live.autopilot_channel).toHaveLength(24);
+      expect(await projectionSnapshot(f.client, 'autopilot', schema)).toEqual(live);
     } finally {
       await f.cleanup();
     }

@@ -112,7 +112,7 @@ export async function runReplay(request: ReplayRequest, env: Env): Promise<Repla
       throw new UnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
     });
     const start: ReaderStart = request.fromMs === undefined ? { kind: 'first' } : { kind: 'time', atMs: request.fromMs };
-    const readers = target.sources(nats.topology).map((source) => new OrderedReader(nats.js, source, start));
+    const readers = target.sources(nats.topology).map((source) => new OrderedReader(nats.js, source, start, { readAhead: true }));
     const rebuild = new Rebuild(target, dataSource, readers, request);
     const started = performance.now();
     log(`replay ${request.service}: rebuilding into schema ${schema} from ${request.fromMs === undefined ? 'the start of the streams' : new Date(request.fromMs).toISOString()}`);
@@ -143,12 +143,16 @@ export async function runReplay(request: ReplayRequest, env: Env): Promise<Repla
   }
 }
 
-/** Rebuild reads the sources in turn and folds them into the new schema. */
+/**
+ * Rebuild reads the sources in turn and folds them into the new schema. Reading, folding and
+ * writing overlap: each reader fetches its next batch while the current one is folded, and the
+ * sink writes what was folded so far while the next batches are read and folded.
+ */
 export class Rebuild {
   /** read counts messages read from all sources. */
   read = 0;
   private readonly sink: ReplaySink;
-  private unflushed = 0;
+  private unwritten = 0;
 
   constructor(
     target: ReplayTarget,
@@ -165,6 +169,7 @@ export class Rebuild {
    */
   async catchUp(): Promise<void> {
     const batchSize = this.options.batchSize ?? 1_000;
+    const writeEvery = this.options.flushEvery ?? 20_000;
     for (;;) {
       const waiting = await Promise.all(this.readers.map((reader) => reader.waiting()));
       const left = waiting.reduce((sum, n) => sum + n, 0);
@@ -172,22 +177,28 @@ export class Rebuild {
       if (left === 0) break;
       for (const [index, reader] of this.readers.entries()) {
         if ((waiting[index] ?? 0) === 0) continue;
-        // A few batches per source per turn: fewer round trips for info, and sources stay in step.
-        for (let turn = 0; turn < 8; turn++) {
+        // Many batches per source per turn: fewer round trips for info, and sources stay in step.
+        for (let turn = 0; turn < 50; turn++) {
           const batch = await reader.next(batchSize);
           if (batch.length === 0) break;
           this.read += batch.length;
-          this.unflushed += await this.sink.apply(batch);
-          if (this.unflushed >= (this.options.flushEvery ?? 20_000)) {
-            await this.sink.flush();
-            this.unflushed = 0;
+          this.unwritten += await this.sink.apply(batch);
+          if (this.unwritten >= writeEvery) {
+            await this.sink.write();
+            this.unwritten = 0;
           }
+          this.options.progress?.update(this.read, this.read + this.pendingNow());
           if (reader.pending === 0) break;
         }
       }
     }
     await this.sink.flush();
-    this.unflushed = 0;
+    this.unwritten = 0;
+  }
+
+  /** pendingNow is what the readers knew was left after their last batches. */
+  private pendingNow(): number {
+    return this.readers.reduce((sum, reader) => sum + (reader.pending ?? 0), 0);
   }
 }
 

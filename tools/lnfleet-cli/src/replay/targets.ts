@@ -20,6 +20,7 @@ import {
 } from '@lnfleet/autopilot/projection';
 import {
   CHANFITNESS_MIGRATIONS,
+  FITNESS_EVENT_TYPES,
   FitnessEventStore,
   FitnessProjection,
   fenceVersionsSql,
@@ -44,6 +45,11 @@ export interface LiveConsumer {
 export interface ReplaySink {
   /** apply folds a batch (one source's messages in stream order) and returns how many it folded. */
   apply(batch: readonly ReadMessage[]): Promise<number>;
+  /**
+   * write starts writing what was applied so far and resolves once the write before it is done
+   * (at most one in flight), so that writing overlaps reading and folding the next batches.
+   */
+  write(): Promise<void>;
   /** flush makes everything applied so far durable in the schema. */
   flush(): Promise<void>;
 }
@@ -65,15 +71,23 @@ export interface ReplayTarget {
   switchStatements(newSchema: string, liveSchema: string): string[];
 }
 
-const AUTOPILOT_TYPES = new Set<string>(PROJECTED_TYPES);
+const AUTOPILOT_TYPES: ReadonlySet<string> = new Set<string>(PROJECTED_TYPES);
+const FITNESS_TYPES: ReadonlySet<string> = new Set<string>(FITNESS_EVENT_TYPES);
+const VERDICT_TYPES: ReadonlySet<string> = new Set<string>(['PeerFitnessChanged']);
+
+/** NODES_PER_STATEMENT is how many nodes' rows one round trip writes (statements joined by `;`). */
+const NODES_PER_STATEMENT = 200;
 
 /**
  * AutopilotSink folds with the autopilot's `evolve` and writes with its `saveProjection` (only the
- * rows that changed since the last flush), exactly as the service's fold does, without the
- * per-event transaction and advisory lock a shared schema needs.
+ * rows that changed since the last write), exactly as the service's fold does, without the
+ * per-event transaction and advisory lock a shared schema needs. Projections are immutable, so a
+ * write takes the nodes as they are when it starts while folding goes on.
  */
 class AutopilotSink implements ReplaySink {
   private readonly nodes = new Map<string, { saved: NodeProjection; current: NodeProjection }>();
+  /** writing is the write in flight (its failure is reported by the next write or flush). */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -95,13 +109,34 @@ class AutopilotSink implements ReplaySink {
     return Promise.resolve(folded);
   }
 
+  async write(): Promise<void> {
+    await this.writing;
+    const changes: { saved: NodeProjection; current: NodeProjection }[] = [];
+    for (const node of this.nodes.values()) {
+      if (node.current === node.saved) continue;
+      changes.push({ saved: node.saved, current: node.current });
+      node.saved = node.current;
+    }
+    if (changes.length === 0) return;
+    const write = this.save(changes);
+    write.catch(() => undefined);
+    this.writing = write;
+  }
+
   async flush(): Promise<void> {
-    const dirty = [...this.nodes.values()].filter((node) => node.current !== node.saved);
-    if (dirty.length === 0) return;
+    await this.write();
+    await this.writing;
+  }
+
+  /** save writes the changes in one transaction, the statements of many nodes per round trip. */
+  private async save(changes: readonly { saved: NodeProjection; current: NodeProjection }[]): Promise<void> {
+    // saveProjection hands its statement (values inlined, no parameters) to a runner: collect them.
+    const statements: string[] = [];
+    const collect = { query: <T>(sql: string): Promise<T> => (statements.push(sql), Promise.resolve([] as T)) };
+    for (const { saved, current } of changes) await saveProjection(collect, saved, current);
     await this.dataSource.transaction(async (manager) => {
-      for (const node of dirty) await saveProjection(manager, node.saved, node.current);
+      for (let i = 0; i < statements.length; i += NODES_PER_STATEMENT) await manager.query(statements.slice(i, i + NODES_PER_STATEMENT).join(';\n'));
     });
-    for (const node of dirty) node.saved = node.current;
   }
 }
 
@@ -159,6 +194,12 @@ class ChanfitnessSink implements ReplaySink {
     return folded + statuses.size;
   }
 
+  /** write has nothing to start: the projection writes in group commits as records come. */
+  write(): Promise<void> {
+    this.throwIfFailed();
+    return Promise.resolve();
+  }
+
   async flush(): Promise<void> {
     await this.settle();
   }
@@ -185,9 +226,9 @@ export const REPLAY_TARGETS: Readonly<Record<ReplayService, ReplayTarget>> = {
     entities: PROJECTION_ENTITIES,
     migrations: AUTOPILOT_MIGRATIONS,
     sources: (topology) => [
-      { stream: topology.streamName('events'), filterSubject: topology.allNodeEvents() },
-      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('autopilot') },
-      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('chanfitness') },
+      { stream: topology.streamName('events'), filterSubject: topology.allNodeEvents(), types: AUTOPILOT_TYPES },
+      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('autopilot'), types: AUTOPILOT_TYPES },
+      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('chanfitness'), types: VERDICT_TYPES },
     ],
     liveConsumers: (topology, env) => {
       const prefix = durablePrefix(env);
@@ -205,8 +246,8 @@ export const REPLAY_TARGETS: Readonly<Record<ReplayService, ReplayTarget>> = {
     entities: [],
     migrations: CHANFITNESS_MIGRATIONS,
     sources: (topology) => [
-      { stream: topology.streamName('events'), filterSubject: topology.allNodeEvents() },
-      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('chanfitness') },
+      { stream: topology.streamName('events'), filterSubject: topology.allNodeEvents(), types: FITNESS_TYPES },
+      { stream: topology.streamName('derived'), filterSubject: topology.derivedBy('chanfitness'), types: VERDICT_TYPES },
     ],
     liveConsumers: (topology, env) => [{ stream: topology.streamName('events'), durable: loadChanfitnessConfig(env).consumer }],
     createSink: (dataSource) => new ChanfitnessSink(dataSource),
