@@ -341,23 +341,47 @@ function channelFields(channel: { channelPoint: string; peer: string; capacitySa
   return { channelPoint: channel.channelPoint, peer: channel.peer, capacitySat: channel.capacitySat, localBalanceSat: channel.localBalanceSat };
 }
 
+/**
+ * CopyOnWrite reads a projection's map and copies it at the first write only: most events change
+ * one map or none (a balance, a duplicate), and a node's maps grow with its history.
+ */
+class CopyOnWrite<T> {
+  private copy: Map<string, T> | undefined;
+
+  constructor(private readonly base: ReadonlyMap<string, T>) {}
+
+  get(key: string): T | undefined {
+    return (this.copy ?? this.base).get(key);
+  }
+
+  set(key: string, value: T): void {
+    this.copy ??= new Map(this.base);
+    this.copy.set(key, value);
+  }
+
+  /** map is the result: the base itself when nothing was written. */
+  get map(): ReadonlyMap<string, T> {
+    return this.copy ?? this.base;
+  }
+}
+
 /** Draft copies a projection's maps on write and tracks whether anything changed. */
 class Draft {
   balance: BalanceRecord | null;
   policy: PolicyRecord | null;
-  readonly channels: Map<string, ChannelRecord>;
-  readonly pendingOpens: Map<string, PendingOpenRecord>;
-  readonly failures: Map<string, FailureRow>;
-  readonly fitness: Map<string, PeerFitnessRow>;
+  readonly channels: CopyOnWrite<ChannelRecord>;
+  readonly pendingOpens: CopyOnWrite<PendingOpenRecord>;
+  readonly failures: CopyOnWrite<FailureRow>;
+  readonly fitness: CopyOnWrite<PeerFitnessRow>;
   changed = false;
 
   constructor(private readonly base: NodeProjection) {
     this.balance = base.balance;
     this.policy = base.policy;
-    this.channels = new Map(base.channels);
-    this.pendingOpens = new Map(base.pendingOpens);
-    this.failures = new Map(base.failures);
-    this.fitness = new Map(base.fitness);
+    this.channels = new CopyOnWrite(base.channels);
+    this.pendingOpens = new CopyOnWrite(base.pendingOpens);
+    this.failures = new CopyOnWrite(base.failures);
+    this.fitness = new CopyOnWrite(base.fitness);
   }
 
   upsertChannel(next: ChannelRecord): void {
@@ -427,10 +451,10 @@ class Draft {
       revision: this.base.revision + 1,
       balance: this.balance,
       policy: this.policy,
-      channels: this.channels,
-      pendingOpens: this.pendingOpens,
-      failures: this.failures,
-      fitness: this.fitness,
+      channels: this.channels.map,
+      pendingOpens: this.pendingOpens.map,
+      failures: this.failures.map,
+      fitness: this.fitness.map,
     };
   }
 }
