@@ -14,6 +14,7 @@ describe('parseFleetOptions', () => {
       runSeconds: undefined,
       exitWhenReady: false,
       json: false,
+      untilWorking: false,
       logFile: '.lnfleet/fleet.log',
       postgresProbe: { host: '127.0.0.1', port: 5432 },
       embeddedPostgres: false,
@@ -40,6 +41,9 @@ describe('parseFleetOptions', () => {
     expect(() => parseFleetOptions(['--nodes'], {}, defaults)).toThrow(/--nodes: needs a value/);
     expect(() => parseFleetOptions(['--speed', '0.5'], {}, defaults)).toThrow(/--speed \(LNFLEET_SIM_SPEED\): must be a number from 1 to 100000/);
     expect(() => parseFleetOptions(['--json'], {}, defaults)).toThrow(/only applies with --for/);
+    expect(() => parseFleetOptions(['--until-working'], {}, defaults)).toThrow(/--until-working \(LNFLEET_UNTIL_WORKING\): only applies with --for/);
+    expect(parseFleetOptions(['--for', '60', '--until-working'], {}, defaults).untilWorking).toBe(true);
+    expect(parseFleetOptions([], { LNFLEET_RUN_SECONDS: '60', LNFLEET_UNTIL_WORKING: '1' }, defaults).untilWorking).toBe(true);
     expect(() => parseFleetOptions([], { LNFLEET_EXIT_WHEN_READY: 'maybe' }, defaults)).toThrow(/LNFLEET_EXIT_WHEN_READY/);
   });
 

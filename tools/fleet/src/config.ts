@@ -30,6 +30,8 @@ export interface FleetOptions {
   readonly exitWhenReady: boolean;
   /** json prints the final summary as one JSON line too (scripted mode). */
   readonly json: boolean;
+  /** untilWorking ends a scripted run early, once the summary shows the fleet working (see fleetWorking). */
+  readonly untilWorking: boolean;
   /** logFile receives every service's output. */
   readonly logFile: string;
   /** postgresProbe is where a local PostgreSQL is looked for when DATABASE_URL is unset. */
@@ -64,6 +66,8 @@ Options (each also an environment variable):
                        (LNFLEET_GRAPH_FILE, default ../shared/data/ln-graph-2025-10-25.json.gz if present)
   --for SECONDS        scripted mode: run this long, print a final summary, stop (LNFLEET_RUN_SECONDS)
   --json               with --for: also print the final summary as one JSON line (LNFLEET_JSON=1)
+  --until-working      with --for: stop early once every node reports, the autopilot has opened a
+                       channel, a peer flapped, a backup is stored and no consumer lags (LNFLEET_UNTIL_WORKING=1)
   --exit-when-ready    stop once every service is ready (LNFLEET_EXIT_WHEN_READY=1)
   --embedded-postgres  use the embedded PostgreSQL (PGlite) even if one answers (LNFLEET_EMBEDDED_POSTGRES=1)
   --log FILE           where service output goes (LNFLEET_LOG_FILE, default .lnfleet/fleet.log)
@@ -82,6 +86,7 @@ const FLAGS: Record<string, { readonly variable: string; readonly boolean: boole
   '--graph': { variable: 'LNFLEET_GRAPH_FILE', boolean: false },
   '--for': { variable: 'LNFLEET_RUN_SECONDS', boolean: false },
   '--json': { variable: 'LNFLEET_JSON', boolean: true },
+  '--until-working': { variable: 'LNFLEET_UNTIL_WORKING', boolean: true },
   '--exit-when-ready': { variable: 'LNFLEET_EXIT_WHEN_READY', boolean: true },
   '--embedded-postgres': { variable: 'LNFLEET_EMBEDDED_POSTGRES', boolean: true },
   '--log': { variable: 'LNFLEET_LOG_FILE', boolean: false },
@@ -144,6 +149,8 @@ export function parseFleetOptions(argv: readonly string[], env: Env, defaults: F
   const runSeconds = runRaw === undefined ? undefined : integer('LNFLEET_RUN_SECONDS', 0, 1, 86_400);
   const json = flagValue('LNFLEET_JSON');
   if (json && runSeconds === undefined) throw new ConfigError(field('LNFLEET_JSON'), 'only applies with --for (LNFLEET_RUN_SECONDS)');
+  const untilWorking = flagValue('LNFLEET_UNTIL_WORKING');
+  if (untilWorking && runSeconds === undefined) throw new ConfigError(field('LNFLEET_UNTIL_WORKING'), 'only applies with --for (LNFLEET_RUN_SECONDS), which bounds the run');
 
   return {
     nodes: integer('LNFLEET_SIM_NODES', 25, 1, MAX_SIM_NODES),
@@ -153,6 +160,7 @@ export function parseFleetOptions(argv: readonly string[], env: Env, defaults: F
     runSeconds,
     exitWhenReady: flagValue('LNFLEET_EXIT_WHEN_READY'),
     json,
+    untilWorking,
     logFile: values.LNFLEET_LOG_FILE ?? defaults.logFile,
     postgresProbe: parseHostPort('LNFLEET_POSTGRES_PROBE', emptyToUndefined(env.LNFLEET_POSTGRES_PROBE) ?? '127.0.0.1:5432'),
     embeddedPostgres: flagValue('LNFLEET_EMBEDDED_POSTGRES'),

@@ -72,7 +72,8 @@ describe('npm start (the fleet command, scripted)', () => {
 
   it('runs the fleet on NATS and PostgreSQL: every node managed, the autopilot opens channels, peers flap, backups are stored', async () => {
     const name = uniqueName('fleet');
-    const run = await runFleet(['--nodes', '10', '--graph', 'synthetic', '--for', '35', '--json'], {
+    // --until-working ends the run as soon as the fleet shows all of this (--for bounds it).
+    const run = await runFleet(['--nodes', '6', '--graph', 'synthetic', '--for', '120', '--until-working', '--json'], {
       NATS_URL: infra.natsUrl,
       DATABASE_URL: infra.databaseUrl,
       LNFLEET_NAMESPACE: name,
@@ -83,7 +84,8 @@ describe('npm start (the fleet command, scripted)', () => {
     try {
       expect(run.code).toBe(0);
       expect(run.summary?.services).toEqual({ 'node-gateway': 'ready', autopilot: 'ready', chanfitness: 'ready', backup: 'ready' });
-      expect(run.summary?.nodes).toEqual({ configured: 10, reporting: 10, autopilotEnabled: 10 });
+      expect(run.stdout).toMatch(/lnfleet: the fleet works after \d+ s \(--until-working\)/);
+      expect(run.summary?.nodes).toEqual({ configured: 6, reporting: 6, autopilotEnabled: 6 });
       expect(run.summary?.channels.openedByAutopilot).toBeGreaterThan(0);
       expect(run.summary?.autopilot.decisions).toBeGreaterThan(0);
       expect(run.summary?.peers.flaps).toBeGreaterThan(0);
@@ -96,7 +98,7 @@ describe('npm start (the fleet command, scripted)', () => {
       await client.connect();
       try {
         const rows = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${name}_autopilot".autopilot_node`);
-        expect(Number(rows.rows[0]?.n)).toBe(10);
+        expect(Number(rows.rows[0]?.n)).toBe(6);
       } finally {
         await client.end();
       }
@@ -107,7 +109,7 @@ describe('npm start (the fleet command, scripted)', () => {
 
   it('falls back to embedded PostgreSQL when DATABASE_URL is unset and nothing answers at the probed address: channels opened, backups stored', async () => {
     const closedPort = await freePort();
-    const run = await runFleet(['--nodes', '5', '--graph', 'synthetic', '--for', '35', '--json'], {
+    const run = await runFleet(['--nodes', '3', '--graph', 'synthetic', '--for', '120', '--until-working', '--json'], {
       NATS_URL: infra.natsUrl,
       DATABASE_URL: UNSET,
       LNFLEET_NAMESPACE: UNSET,
@@ -117,7 +119,7 @@ describe('npm start (the fleet command, scripted)', () => {
     }, 240_000);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`nothing answers at 127.0.0.1:${closedPort}; starting embedded PostgreSQL (PGlite`);
-    expect(run.summary?.nodes).toEqual({ configured: 5, reporting: 5, autopilotEnabled: 5 });
+    expect(run.summary?.nodes).toEqual({ configured: 3, reporting: 3, autopilotEnabled: 3 });
     expect(run.summary?.channels.openedByAutopilot).toBeGreaterThan(0);
     expect(run.summary?.backups.stored).toBeGreaterThan(0);
     // The run's made-up namespace is gone with its embedded database.
@@ -134,18 +136,25 @@ describe('npm start (the fleet command, scripted)', () => {
     }
   }, 300_000);
 
-  it('starts an embedded nats-server (and PostgreSQL) when nothing answers at NATS_URL', async () => {
-    const [natsPort, pgPort] = [await freePort(), await freePort()];
+  it('starts an embedded nats-server when nothing answers at NATS_URL', async () => {
+    // PostgreSQL is the test's own here: the embedded one is the test above, and takes long to start.
+    const natsPort = await freePort();
+    const name = uniqueName('fleetnats');
     const run = await runFleet(['--nodes', '3', '--graph', 'synthetic', '--exit-when-ready'], {
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
-      DATABASE_URL: UNSET,
-      LNFLEET_POSTGRES_PROBE: `127.0.0.1:${pgPort}`,
+      DATABASE_URL: infra.databaseUrl,
+      LNFLEET_NAMESPACE: UNSET,
+      LNFLEET_SCHEMA_PREFIX: name,
       LNFLEET_LOG_FILE: join(workDir, 'embedded-nats.log'),
     }, 240_000);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`nothing answers at nats://127.0.0.1:${natsPort}; starting \\S*nats-server with JetStream`));
-    expect(run.stdout).toContain('all 4 services connected to NATS and PostgreSQL');
-    expect(run.stdout).toContain('lnfleet: stopped');
+    try {
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`nothing answers at nats://127.0.0.1:${natsPort}; starting \\S*nats-server with JetStream`));
+      expect(run.stdout).toContain('all 4 services connected to NATS and PostgreSQL');
+      expect(run.stdout).toContain('lnfleet: stopped');
+    } finally {
+      await dropRun(infra, name);
+    }
   }, 300_000);
 
   it('says what to install when nothing answers at NATS_URL and there is no nats-server', async () => {

@@ -17,9 +17,11 @@ import { schemaFor, serviceEnvironment, SERVICES, type Infrastructure, type Serv
 import { PolicyEnabler } from './policies.js';
 import { ServiceProcesses } from './services.js';
 import { newFleetState, recordError, type FleetState } from './state.js';
-import { renderSummary, summaryFigures } from './summary.js';
+import { fleetWorking, renderSummary, summaryFigures } from './summary.js';
 
 const STARTUP_TIMEOUT_MS = 180_000;
+/** WORKING_CHECK_MS is how often --until-working looks at the summary. */
+const WORKING_CHECK_MS = 250;
 const GRAPH_FILE = 'ln-graph-2025-10-25.json.gz';
 
 /** runFleet runs the fleet command in repository `root`; it resolves with the exit code. */
@@ -215,6 +217,15 @@ class Fleet {
       setTimeout(() => {
         void this.shutdown(0, `scripted run of ${options.runSeconds ?? 0} s over`);
       }, options.runSeconds * 1000).unref();
+      if (options.untilWorking) {
+        const check = setInterval(() => {
+          if (this.stopping === undefined && !fleetWorking(summaryFigures(state, Date.now()))) return;
+          clearInterval(check);
+          if (this.stopping !== undefined) return;
+          void this.shutdown(0, `the fleet works after ${Math.round((Date.now() - state.startedAtMs) / 1000)} s (--until-working)`);
+        }, WORKING_CHECK_MS);
+        check.unref();
+      }
     }
   }
 

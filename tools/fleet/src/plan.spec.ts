@@ -10,6 +10,7 @@ const options: FleetOptions = {
   runSeconds: undefined,
   exitWhenReady: false,
   json: false,
+  untilWorking: false,
   logFile: 'x.log',
   postgresProbe: { host: '127.0.0.1', port: 5432 },
   embeddedPostgres: false,

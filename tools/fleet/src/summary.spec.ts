@@ -1,5 +1,5 @@
 import { newFleetState, observe, parseEnvelope, recordError, type Envelope, type FleetState } from './state.js';
-import { renderSummary, summaryFigures, summaryLine } from './summary.js';
+import { fleetWorking, renderSummary, summaryFigures, summaryLine } from './summary.js';
 
 const T0 = Date.UTC(2026, 10, 22, 1, 0, 0);
 const NODE_A = `02${'a'.repeat(64)}`;
@@ -122,6 +122,39 @@ describe('the summary', () => {
     expect(lines).toContain('consumer lag 0 message(s), all 1 consum…');
     expect(lines.slice(-3)).toEqual(['  b', '  c', '  d']);
     expect(lines.every((line) => line.length <= 40)).toBe(true);
+  });
+
+  it('says the fleet works once every node reports with the autopilot on, it opened a channel, a peer flapped, a backup is stored and nothing lags', () => {
+    const state = fleet();
+    const steps: [string, () => void][] = [
+      ['both nodes report', () => {
+        observe(state, message('NodeStateSnapshot', NODE_A, { openChannels: [], onlinePeers: [PEER_1] }), T0);
+        observe(state, message('NodeStateSnapshot', NODE_B, { openChannels: [], onlinePeers: [PEER_2] }), T0);
+      }],
+      ['the autopilot is on for both', () => {
+        observe(state, message('AutopilotPolicySet', NODE_A, { enabled: true }), T0);
+        observe(state, message('AutopilotPolicySet', NODE_B, { enabled: true }), T0);
+      }],
+      ['it opened a channel', () => {
+        observe(state, message('ChannelOpenRequested', NODE_A, { commandId: 'c1', peer: PEER_2, localFundingSat: 100_000, channelPoint: 'f1:0' }), T0);
+        observe(state, message('ChannelOpened', NODE_A, { channelPoint: 'f1:0', peer: PEER_2 }), T0);
+      }],
+      ['a peer flapped', () => {
+        observe(state, message('PeerOffline', NODE_B, { peer: PEER_2 }), T0);
+      }],
+      ['a backup is stored', () => {
+        observe(state, message('BackupStored', NODE_A, { version: 1 }), T0);
+      }],
+      ['the consumers were looked at', () => (state.consumerLag = [{ stream: 'S', durable: 'd', pending: 2, ackPending: 0 }])],
+    ];
+    for (const [what, step] of steps) {
+      expect({ before: what, working: fleetWorking(summaryFigures(state, T0)) }).toEqual({ before: what, working: false });
+      step();
+    }
+    // Lagging still: not yet.
+    expect(fleetWorking(summaryFigures(state, T0))).toBe(false);
+    state.consumerLag = [{ stream: 'S', durable: 'd', pending: 0, ackPending: 0 }];
+    expect(fleetWorking(summaryFigures(state, T0))).toBe(true);
   });
 
   it('has a one-line form for logs', () => {

@@ -44,6 +44,24 @@ export function summaryFigures(state: FleetState, nowMs: number): SummaryFigures
   };
 }
 
+/**
+ * fleetWorking tells whether the figures show the whole fleet working: every configured node
+ * reporting with the autopilot enabled, a channel the autopilot opened, a peer that went offline,
+ * a backup stored, and every consumer caught up at the last look (there was one).
+ */
+export function fleetWorking(figures: SummaryFigures): boolean {
+  const { nodes, channels, peers, backups, consumerLag } = figures;
+  return (
+    nodes.reporting === nodes.configured &&
+    nodes.autopilotEnabled === nodes.configured &&
+    channels.openedByAutopilot > 0 &&
+    peers.flaps > 0 &&
+    backups.stored > 0 &&
+    consumerLag.consumers.length > 0 &&
+    consumerLag.total === 0
+  );
+}
+
 /** renderSummary is the summary as lines of at most `width` characters. */
 export function renderSummary(state: FleetState, nowMs: number, width = 100): string[] {
   const f = summaryFigures(state, nowMs);
