@@ -18,6 +18,9 @@
 //    worth of events during the step's second half. Between steps everything drains. The first
 //    step not kept up ends the search; one more step halfway between it and the last kept-up rate
 //    narrows the figure.
+// 4. per consumer: the highest step rate it kept up with, its worst lag in the step that ended
+//    the search, and how fast it worked off the backlog after a step it did not keep up with
+//    (its own throughput with nothing else published).
 // Target (issue 7): sustained rate ≥ half the raw publish rate.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +92,9 @@ try {
   await drainAll();
   console.log(`warm-up: ${WARM_UP.toLocaleString('en-US')} events (every node's first events) published and consumed by ${names.join(', ')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
+  /** perConsumer: the highest rate each consumer kept up with, and what it did when it did not. */
+  const perConsumer = Object.fromEntries(names.map((name) => [name, { sustained: 0, missed: 0, lastWorst: 0, drainRates: [] }]));
+
   /** step publishes `rate` events/s for STEP_S seconds and samples every consumer's lag. */
   const step = async (rate) => {
     const worst = Object.fromEntries(names.map((name) => [name, 0]));
@@ -107,14 +113,32 @@ try {
     await sampler;
     const achieved = (published.count * 1000) / published.ms;
     const bound = 2 * rate;
-    const keptUp = achieved >= 0.95 * rate && names.every((name) => worst[name] <= bound);
+    const held = achieved >= 0.95 * rate;
+    const keptUp = held && names.every((name) => worst[name] <= bound);
+    for (const name of names) {
+      perConsumer[name].lastWorst = worst[name];
+      if (held && worst[name] <= bound) perConsumer[name].sustained = Math.max(perConsumer[name].sustained, rate);
+      else perConsumer[name].missed++;
+    }
     console.log(
       `  ${formatRate(rate).padStart(9)} for ${STEP_S} s: published at ${formatRate(achieved)}; worst lag in the second half ` +
         `${names.map((name) => `${name} ${worst[name].toLocaleString('en-US')}`).join(', ')} (bound ${bound.toLocaleString('en-US')}): ${keptUp ? 'kept up' : 'NOT kept up'}`,
     );
+    // Each consumer's backlog now, and how long it takes to work it off with nothing more published.
+    const backlog = await Promise.all(names.map((name) => consumerState(jsm, stream, CONSUMERS[name].durable)));
+    const last = (await jsm.streams.info(stream)).state.last_seq;
     const drainStarted = performance.now();
-    await drainAll();
-    if (!keptUp) console.log(`    drained the backlog in ${((performance.now() - drainStarted) / 1000).toFixed(1)} s`);
+    const drained = await Promise.all(names.map((name, i) => watchDrain(jsm, stream, CONSUMERS[name].durable, last, services[i], { pollMs: 200 })));
+    if (!keptUp) {
+      const rates = names.map((name, i) => {
+        const left = backlog[i].pending + backlog[i].ackPending;
+        const seconds = (drained[i].doneAt - drainStarted) / 1000;
+        const drainRate = left >= 100 && seconds > 0 ? left / seconds : undefined;
+        if (drainRate !== undefined) perConsumer[name].drainRates.push(drainRate);
+        return `${name} ${left.toLocaleString('en-US')} in ${seconds.toFixed(1)} s${drainRate === undefined ? '' : ` (${formatRate(drainRate)})`}`;
+      });
+      console.log(`    backlog worked off: ${rates.join(', ')}`);
+    }
     return keptUp;
   };
 
@@ -140,6 +164,15 @@ try {
     `sustained ingest with ${names.join(', ')} keeping up: ${sustained > 0 ? formatRate(sustained) : `below ${formatRate(START)}`} ` +
       `= ${ratio.toFixed(2)}× raw publish (${formatRate(raw.publishPerSecond)}); target ≥ 0.5×: ${ratio >= 0.5 ? 'met' : 'NOT met'}`,
   );
+  console.log(`per consumer (raw publish ${formatRate(raw.publishPerSecond)}):`);
+  for (const name of names) {
+    const { sustained: own, missed, lastWorst, drainRates } = perConsumer[name];
+    const drain = drainRates.length === 0 ? 'no backlog to time' : `worked off backlogs at ${drainRates.map(formatRate).join(', ')} (${(Math.max(...drainRates) / raw.publishPerSecond).toFixed(2)}× raw publish)`;
+    console.log(
+      `  ${name.padEnd(12)} kept up to ${own > 0 ? formatRate(own) : `below ${formatRate(START)}`} (${(own / raw.publishPerSecond).toFixed(2)}× raw publish)` +
+        `${missed === 0 ? ' (every rate tried: its limit is higher)' : ''}; worst lag in the last step ${lastWorst.toLocaleString('en-US')}; ${drain}`,
+    );
+  }
   for (const service of services) {
     const status = await service.status();
     if (status !== undefined) console.log(`  ${service.name} /status: ${JSON.stringify(status).slice(0, 300)}`);

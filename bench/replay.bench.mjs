@@ -177,7 +177,7 @@ try {
     });
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
     const code = await new Promise((done) => child.once('close', done));
-    if (partial) return { done: progress.done, seconds: progress.ms / 1000, complete: false, startup: '', cpuUsPerEvent: Number.NaN, peakRssMiB: Number.NaN };
+    if (partial) return { done: progress.done, seconds: progress.ms / 1000, complete: false, startup: '', cpuUsPerEvent: (progress.cpuMs * 1000) / progress.done, peakRssMiB: progress.peakRssMiB };
     if (code !== 0 || last === undefined) throw new Error(`lnfleet replay ${name} failed:\n${stderr}`);
     // The count covers every message the CLI read (the autopilot's derived sources too; empty here).
     return { done: last.events, seconds: last.seconds, complete: true, startup: '', cpuUsPerEvent: (last.cpuMs * 1000) / last.events, peakRssMiB: last.peakRssMiB };

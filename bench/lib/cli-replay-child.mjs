@@ -1,7 +1,8 @@
 // Runs `lnfleet replay <service> --no-switch` (the CLI's runReplay: same readers, sink and service
 // fold code as the command) into a given scratch schema in its own process, so that its CPU time
-// and peak RSS are its own. Prints JSON lines: {"done","ms"} as it goes (ms since the replay
-// began), then the result with the process's CPU time and peak RSS. The caller drops the schema.
+// and peak RSS are its own. Prints JSON lines: {"done","ms","cpuMs","peakRssMiB"} as it goes (ms
+// since the replay began, CPU and peak RSS of the process so far), then the result with the
+// process's CPU time and peak RSS. The caller drops the schema.
 //   node bench/lib/cli-replay-child.mjs <cli index.js> <service> <schema>   (env: NATS_URL, DATABASE_URL, LNFLEET_NAMESPACE)
 import { pathToFileURL } from 'node:url';
 
@@ -14,7 +15,8 @@ const progress = {
     const ms = performance.now() - began;
     if (ms - shownAt < 500) return;
     shownAt = ms;
-    process.stdout.write(`${JSON.stringify({ done, ms })}\n`);
+    const usage = process.resourceUsage();
+    process.stdout.write(`${JSON.stringify({ done, ms, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, peakRssMiB: Math.round(usage.maxRSS / 1024) })}\n`);
   },
   finish() {},
 };
