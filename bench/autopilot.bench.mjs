@@ -8,6 +8,10 @@
 // $LNFLEET_GRAPH; a random 5,000-node graph when absent). Every node gets an enabled policy, then
 // one balance change each, paced at the given rate; the latency of each node's first command is
 // measured on a core NATS subscription to the command subjects.
+// Then the absorb rate: a deterministic fleet history of the same nodes (bench/lib/fleet-history.mjs,
+// BENCH_AUTOPILOT_ABSORB events, default 50,000) published as fast as JetStream takes it; the
+// autopilot folds it (deciding for every node an event changes: all of them are enabled) and the
+// bench reports events/s until the consumer acknowledged the last, next to the raw consume rate.
 // Target (issue 4): decision latency p99 < 50 ms with 1,000 managed nodes on a 2-core machine.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
@@ -25,18 +29,22 @@ import { createAutopilotService } from '../services/autopilot/dist/service.js';
 import { AutopilotEngine } from '../services/autopilot/dist/decisions/autopilot-engine.js';
 import { ChannelGraph } from '../services/autopilot/dist/graph/channel-graph.js';
 import { FileGraphSource, StaticGraphSource } from '../services/autopilot/dist/graph/graph-source.js';
+import { publishAll } from './lib/fleet-bench.mjs';
+import { fleetHistory, fleetNodeKey } from './lib/fleet-history.mjs';
 import { measureRawJetStream } from './lib/jetstream-raw.mjs';
 import { formatRate, percentile, rssMiB } from './lib/stats.mjs';
 
 const NODES = Number(process.argv[2] ?? 1000);
 const RATE = Number(process.argv[3] ?? 100);
+const ABSORB = Number(process.env.BENCH_AUTOPILOT_ABSORB ?? 50_000);
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const graphPath = process.env.LNFLEET_GRAPH ?? resolve(root, '../shared/data/ln-graph-2025-10-25.json.gz');
 
 const hex = (n, width) => n.toString(16).padStart(width, '0');
-const nodeKey = (n) => `03${hex(n + 1, 64)}`;
+// The fleet history's node keys: the absorb phase's events are for the same managed nodes.
+const nodeKey = fleetNodeKey;
 
 /** randomGraph is a stand-in when the real graph is absent: 5,000 nodes, 25,000 channels, all reachable. */
 function randomGraph() {
@@ -171,6 +179,44 @@ try {
   );
   console.log(`  ${stats.commands.toLocaleString('en-US')} commands, ${stats.decisions.toLocaleString('en-US')} decisions in ${elapsed.toFixed(1)} s; rss ${rssMiB()} MiB`);
   if (latencies.length < NODES) process.exitCode = 1;
+  engine.onEvent = onEvent;
+
+  // Absorb: a fleet history of the same nodes, published as fast as JetStream takes it.
+  const eventsStream = topology.streamName('events');
+  const history = [...fleetHistory({ events: ABSORB, nodes: NODES, startMs: Date.now() - 10 * 3_600_000 })];
+  const absorbed = async () => (await jsm.consumers.info(eventsStream, 'autopilot-events')).ack_floor.stream_seq;
+  const lastBefore = (await jsm.streams.info(eventsStream)).state.last_seq;
+  const before = engine.stats();
+  started = performance.now();
+  const published = await publishAll(publisher, topology, history);
+  const publishedAt = performance.now();
+  const lastSeq = (await jsm.streams.info(eventsStream)).state.last_seq;
+  const backlogAt = lastSeq - (await absorbed());
+  for (;;) {
+    const consumer = await jsm.consumers.info(eventsStream, 'autopilot-events');
+    if (consumer.ack_floor.stream_seq >= lastSeq && consumer.num_pending === 0 && consumer.num_ack_pending === 0) break;
+    await sleep(20);
+  }
+  const drainedAt = performance.now();
+  const after = engine.stats();
+  const count = lastSeq - lastBefore;
+  const overall = count / ((drainedAt - started) / 1000);
+  const batches = after.batches - before.batches;
+  console.log(
+    `absorb (${count.toLocaleString('en-US')} fleet events of ${NODES} nodes, autopilot enabled on all): ${formatRate(overall)} ` +
+      `(= ${(overall / raw.consumePerSecond).toFixed(2)}× the raw consume rate) from the first publish to the last acknowledgement in ${((drainedAt - started) / 1000).toFixed(1)} s; ` +
+      `published at ${formatRate(published.count / (published.ms / 1000))}`,
+  );
+  if (backlogAt >= 1_000) {
+    console.log(`  the ${backlogAt.toLocaleString('en-US')} events still unabsorbed when publishing ended were absorbed at ${formatRate(backlogAt / ((drainedAt - publishedAt) / 1000))} (the service alone on the event loop)`);
+  }
+  const folded = after.applied - before.applied + after.duplicates - before.duplicates;
+  console.log(
+    `  the autopilot handles ${folded.toLocaleString('en-US')} of them and its decisions' records (the rest, peer flaps, it acknowledges unread): ` +
+      `${(after.applied - before.applied).toLocaleString('en-US')} changed the projection, ${(after.duplicates - before.duplicates).toLocaleString('en-US')} repeats; ` +
+      `${batches.toLocaleString('en-US')} transactions (${(folded / Math.max(1, batches)).toFixed(1)} each on average), ${(after.decisions - before.decisions).toLocaleString('en-US')} decisions, ` +
+      `${(after.commands - before.commands).toLocaleString('en-US')} commands; rss ${rssMiB()} MiB`,
+  );
 } finally {
   await service?.stop().catch(() => undefined);
   for (const spec of Object.values(topology.streams())) await jsm.streams.delete(spec.name).catch(() => false);

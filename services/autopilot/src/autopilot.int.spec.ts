@@ -509,6 +509,55 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     }
   });
 
+  it('a batch rolled back after publishing, retried with other events: the stored decision stands and its opens are recorded', async () => {
+    let crash = false;
+    const service = await f.start({
+      hooks: {
+        beforeCommit: () => {
+          if (crash) {
+            crash = false;
+            throw new Error('simulated crash between publishing and committing');
+          }
+        },
+      },
+    });
+    const engine = service.app.get(AutopilotEngine);
+    await setPolicy(service, node(0));
+    await policyApplied(service, node(0));
+    await caughtUp(f);
+    const recordedBefore = (await decisions(f, node(0))).length;
+    // The decision records wait until the end: folding the stored one would move the committed
+    // state on (and the next decision would see its opens that way instead).
+    let releaseRecords!: () => void;
+    const recordsHeld = new Promise<void>((resolve) => {
+      releaseRecords = resolve;
+    });
+    const onEvent = engine.onEvent.bind(engine);
+    engine.onEvent = async (event, origin, redelivered) => {
+      if (event.message.type === 'AutopilotDecision') await recordsHeld;
+      return onEvent(event, origin, redelivered);
+    };
+
+    // Funds for two opens: the decision is published, then the batch is rolled back.
+    crash = true;
+    await expect(engine.onEvent({ message: balanceEvent(10_000_000, node(0)), sequence: 1_000 }, 'events')).rejects.toThrow('simulated crash');
+    expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
+    // Before that event comes back, another arrives: on the same committed state its decision has
+    // the same id, and with this balance alone it would open nothing.
+    await engine.onEvent({ message: balanceEvent(1_000, node(0)), sequence: 1_001 }, 'events');
+    // Committed with the stored decision's opens, before the record itself was folded.
+    const projection = await engine.projection(node(0));
+    expect(projection.balance?.confirmedSat).toBe(1_000);
+    expect([...projection.pendingOpens.values()].map((o) => [o.peer, o.status]).sort()).toEqual(MIDDLE_PEERS.map((p) => [p, 'in-flight']));
+    releaseRecords();
+    await caughtUp(f);
+
+    expect(peersOf(await commands(f, node(0)))).toEqual(MIDDLE_PEERS);
+    // The retry's record was the stored one's duplicate: no second record either.
+    expect(await decisions(f, node(0))).toHaveLength(recordedBefore + 1);
+    expect((await engine.projection(node(0))).pendingOpens).toEqual(projection.pendingOpens);
+  });
+
   it('two replicas on one namespace and schema never decide concurrently for a node: no duplicate commands', async () => {
     const first = await f.start();
     const second = await f.start();

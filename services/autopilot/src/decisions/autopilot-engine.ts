@@ -77,6 +77,7 @@ const HEARTBEAT_BATCH = 64;
 interface QueuedEvent {
   readonly event: ProjectedEvent;
   readonly origin: StreamOrigin;
+  readonly redelivered: boolean;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -87,15 +88,10 @@ interface NodeWork {
   readonly origins: Map<ProjectedEvent, StreamOrigin>;
   /** heartbeat decides even without news (the heartbeat's own trigger). */
   readonly heartbeat: boolean;
+  /** redelivered: one of the events was delivered before (an earlier attempt may have published). */
+  redelivered: boolean;
 }
 
-/** Planned is a decision taken inside a batch, waiting for its messages to be published. */
-interface Planned {
-  readonly nodeId: string;
-  readonly state: NodeProjection;
-  readonly plan: DecisionPlan;
-  readonly dryRun: boolean;
-}
 
 @Injectable()
 export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -108,6 +104,8 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   private scheduled = false;
   private running = 0;
   private jsm?: Promise<JetStreamManager>;
+  /** suspects are nodes whose last batch here failed: their next decision may repeat a published one. */
+  private readonly suspects = new Set<string>();
 
   constructor(
     private readonly context: ServiceContext,
@@ -151,9 +149,9 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
    * each node its events changed; the autopilot's own decisions are folded only, they never
    * trigger another decision.
    */
-  onEvent(event: ProjectedEvent, origin: StreamOrigin): Promise<void> {
+  onEvent(event: ProjectedEvent, origin: StreamOrigin, redelivered = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event, origin, resolve, reject });
+      this.queue.push({ event, origin, redelivered, resolve, reject });
       this.schedule();
     });
   }
@@ -162,7 +160,7 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   async heartbeat(): Promise<void> {
     const nodes = await enabledNodes(this.context.dataSource.manager);
     for (let start = 0; start < nodes.length; start += HEARTBEAT_BATCH) {
-      const work = new Map<string, NodeWork>(nodes.slice(start, start + HEARTBEAT_BATCH).map((nodeId) => [nodeId, { events: [], origins: new Map(), heartbeat: true }]));
+      const work = new Map<string, NodeWork>(nodes.slice(start, start + HEARTBEAT_BATCH).map((nodeId) => [nodeId, { events: [], origins: new Map(), heartbeat: true, redelivered: false }]));
       try {
         await this.runIsolated(work);
       } catch (error) {
@@ -214,12 +212,13 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
       const nodeId = queued.event.message.nodeId;
       let node = work.get(nodeId);
       if (node === undefined) {
-        node = { events: [], origins: new Map(), heartbeat: false };
+        node = { events: [], origins: new Map(), heartbeat: false, redelivered: false };
         work.set(nodeId, node);
         waiting.set(nodeId, []);
       }
       node.events.push(queued.event);
       node.origins.set(queued.event, queued.origin);
+      node.redelivered ||= queued.redelivered;
       waiting.get(nodeId)?.push(queued);
     }
     const outcomes = await this.runIsolated(work).then(
@@ -269,44 +268,59 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     const graph = this.graphs.loaded() ?? null;
     let applied = 0;
     let duplicates = 0;
-    await inNodesTransaction(this.context.dataSource, [...work.keys()], async ({ loaded, sql }) => {
-      applied = 0;
-      duplicates = 0;
-      const next = new Map<string, NodeProjection>();
-      const planned: Planned[] = [];
-      const nowMs = this.clock.now();
-      for (const [nodeId, node] of work) {
-        const before = loaded.get(nodeId) ?? initialProjection(nodeId);
-        const fold = foldNodeEvents(before, node.events);
-        applied += fold.applied;
-        duplicates += fold.duplicates;
-        next.set(nodeId, fold.state);
-        if (!live || (fold.trigger === undefined && !node.heartbeat)) continue;
-        const state = expirePendingOpens(fold.state, nowMs, this.config.outcomeGraceMs);
-        next.set(nodeId, state);
-        const policy = state.policy;
-        if (policy?.enabled !== true) continue;
-        if (graph === null) this.warnNoGraph();
-        const limit = policy.constraints.maxFleetChannelsPerPeer;
-        const agent = { ...agentState(state, nowMs), ...(limit === undefined ? {} : { crowdedPeers: await crowdedPeers(sql, nodeId, limit) }) };
-        const trigger: TriggerFacts =
-          fold.trigger === undefined
-            ? {
-                trigger: { kind: 'heartbeat', messageType: null, messageId: null, streamSequence: null },
-                // The revision changes with every change to the node (expiries too); the fingerprint with time-dependent inputs.
-                key: `heartbeat:${state.revision}:${inputsFingerprint(agent, policy, graph?.version ?? NO_GRAPH_VERSION)}`,
-                correlationId: null,
-              }
-            : eventTrigger(fold.trigger, node.origins.get(fold.trigger) ?? 'events', before);
-        const plan = planDecision({ nodeId, agent, policy, graph, trigger, nowMs, commandTtlMs: this.config.commandTtlMs });
-        // A heartbeat that changes nothing is not worth a record; news always is.
-        if (fold.trigger === undefined && plan.opens.length === 0) continue;
-        planned.push({ nodeId, state, plan, dryRun: policy.dryRun });
-      }
-      for (const [nodeId, state] of await this.publishDecisions(planned)) next.set(nodeId, state);
-      for (const { nodeId } of planned) await this.hooks.beforeCommit?.(nodeId);
-      return next;
-    });
+    try {
+      await inNodesTransaction(this.context.dataSource, [...work.keys()], async ({ loaded, sql }) => {
+        applied = 0;
+        duplicates = 0;
+        const next = new Map<string, NodeProjection>();
+        const published: Promise<[string, NodeProjection]>[] = [];
+        const nowMs = this.clock.now();
+        for (const [nodeId, node] of work) {
+          const before = loaded.get(nodeId) ?? initialProjection(nodeId);
+          const fold = foldNodeEvents(before, node.events);
+          applied += fold.applied;
+          duplicates += fold.duplicates;
+          next.set(nodeId, fold.state);
+          if (!live || (fold.trigger === undefined && !node.heartbeat)) continue;
+          const state = expirePendingOpens(fold.state, nowMs, this.config.outcomeGraceMs);
+          next.set(nodeId, state);
+          const policy = state.policy;
+          if (policy?.enabled !== true) continue;
+          if (graph === null) this.warnNoGraph();
+          const limit = policy.constraints.maxFleetChannelsPerPeer;
+          const agent = { ...agentState(state, nowMs), ...(limit === undefined ? {} : { crowdedPeers: await crowdedPeers(sql, nodeId, limit) }) };
+          const trigger: TriggerFacts =
+            fold.trigger === undefined
+              ? {
+                  trigger: { kind: 'heartbeat', messageType: null, messageId: null, streamSequence: null },
+                  // The revision changes with every change to the node (expiries too); the fingerprint with time-dependent inputs.
+                  key: `heartbeat:${state.revision}:${inputsFingerprint(agent, policy, graph?.version ?? NO_GRAPH_VERSION)}`,
+                  correlationId: null,
+                }
+              : eventTrigger(fold.trigger, node.origins.get(fold.trigger) ?? 'events', before);
+          const plan = planDecision({ nodeId, agent, policy, graph, trigger, nowMs, commandTtlMs: this.config.commandTtlMs });
+          // A heartbeat that changes nothing is not worth a record; news always is.
+          if (fold.trigger === undefined && plan.opens.length === 0) continue;
+          // Published at once, while the batch's other nodes are decided.
+          const careful = node.heartbeat || node.redelivered || this.suspects.has(nodeId);
+          published.push(this.publishDecision(state, plan, policy.dryRun, careful).then((saved) => [nodeId, saved]));
+        }
+        // Every publish settles before the batch goes on (a rejection then fails it).
+        const settled = await Promise.allSettled(published);
+        const decided: string[] = [];
+        for (const outcome of settled) {
+          if (outcome.status === 'rejected') throw outcome.reason;
+          next.set(...outcome.value);
+          decided.push(outcome.value[0]);
+        }
+        for (const nodeId of decided) await this.hooks.beforeCommit?.(nodeId);
+        return next;
+      });
+    } catch (error) {
+      for (const nodeId of work.keys()) this.suspects.add(nodeId);
+      throw error;
+    }
+    for (const nodeId of work.keys()) this.suspects.delete(nodeId);
     // Counted once committed: a rolled-back batch is counted when its retry commits.
     this.counters.applied += applied;
     this.counters.duplicates += duplicates;
@@ -314,39 +328,46 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /**
-   * publishDecisions publishes the records (one flush), then the commands (another), and returns
-   * each node's state with its opens recorded, as folding its decision event will find them (same
-   * sequence), so a rebuild from the streams gives the same rows.
+   * publishDecision publishes a decision's record and commands and returns the node's state with
+   * its opens recorded, as folding the decision event will find them (same sequence), so a
+   * rebuild from the streams gives the same rows.
    *
-   * The records go first: a crash can leave a record without its commands (its opens then just
-   * expire), never commands without the record that accounts for them. A record JetStream reports
-   * as a duplicate was published by an attempt that did not commit (the decision id comes from the
-   * committed state): that record stands, not this attempt's plan, which may differ if the events
-   * were regrouped. Its opens are recorded by folding it, and only commands it lists are sent.
+   * A record JetStream reports as a duplicate was published by an attempt that did not commit (the
+   * decision id comes from the committed state): that record stands, not this attempt's plan, which
+   * may differ if the events were regrouped; its opens are recorded by folding it. `careful`, when
+   * an earlier attempt may have published (a redelivered event, a batch that failed here, the
+   * heartbeat), publishes the record first and then only commands it lists: two round trips.
+   * Otherwise record and commands go in one flush, the record first (a crash can leave a record
+   * without its commands, whose opens then just expire, never commands without their record);
+   * should the record still turn out a duplicate (another replica died between publishing and
+   * committing, and a fresh event for the node came before the old ones were redelivered), the
+   * commands sent are recorded as pending opens too, so they count against the budget.
    */
-  private async publishDecisions(planned: readonly Planned[]): Promise<Map<string, NodeProjection>> {
-    const states = new Map<string, NodeProjection>();
-    if (planned.length === 0) return states;
-    const receipts = await Promise.all(planned.map(({ plan }) => this.context.publisher.publishDerived('autopilot', plan.record)));
-    this.counters.decisions += planned.length;
-    const sends: Promise<unknown>[] = [];
-    for (const [i, { nodeId, state, plan, dryRun }] of planned.entries()) {
-      const receipt = receipts[i];
-      if (receipt === undefined) throw new Error('a decision record has no receipt');
-      if (!receipt.duplicate) {
-        if (dryRun) continue;
-        for (const command of plan.commands) sends.push(this.context.publisher.publish(command));
-        states.set(nodeId, recordOpens(state, plan.opens, receipt.sequence));
-        continue;
+  private async publishDecision(state: NodeProjection, plan: DecisionPlan, dryRun: boolean, careful: boolean): Promise<NodeProjection> {
+    const recorded = this.context.publisher.publishDerived('autopilot', plan.record);
+    let sent: readonly MessageByType<'OpenChannel'>[] = dryRun || careful ? [] : plan.commands;
+    const [receipt] = await Promise.all([recorded, ...sent.map(async (command) => this.context.publisher.publish(command))]);
+    this.counters.decisions++;
+    if (!receipt.duplicate) {
+      if (careful && !dryRun) {
+        sent = plan.commands;
+        await Promise.all(sent.map(async (command) => this.context.publisher.publish(command)));
       }
-      const original = await this.storedDecision(receipt.sequence, plan.record.id);
-      const listed = new Set(original.data.dryRun ? [] : original.data.chosen.map((open) => open.commandId));
-      for (const command of plan.commands) if (listed.has(command.id)) sends.push(this.context.publisher.publish(command));
-      states.set(nodeId, evolve(state, { message: original, sequence: receipt.sequence }));
+      this.counters.commands += sent.length;
+      return dryRun ? state : recordOpens(state, plan.opens, receipt.sequence);
     }
-    await Promise.all(sends);
-    this.counters.commands += sends.length;
-    return states;
+    const original = await this.storedDecision(receipt.sequence, plan.record.id);
+    const listed = new Set(original.data.dryRun ? [] : original.data.chosen.map((open) => open.commandId));
+    if (careful) {
+      sent = plan.commands.filter((command) => listed.has(command.id));
+      await Promise.all(sent.map(async (command) => this.context.publisher.publish(command)));
+    } else if (sent.some((command) => !listed.has(command.id))) {
+      this.logger.warn(`decision ${plan.record.id} for ${state.nodeId} repeated an unfinished one with other picks; its extra commands are recorded as pending opens`);
+    }
+    this.counters.commands += sent.length;
+    const adopted = evolve(state, { message: original, sequence: receipt.sequence });
+    const extra = plan.opens.filter((open) => !listed.has(open.commandId) && sent.some((command) => command.id === open.commandId));
+    return recordOpens(adopted, extra, receipt.sequence);
   }
 
   /** storedDecision reads a decision record back from the derived stream (after a duplicate publish). */
