@@ -91,4 +91,30 @@ describe('node-gateway replicas that disagree on the replica count', () => {
     await waitFor('the new replica to serve its whole share', () => newer.fleet.health(), (h) => h.length === newShare.length && h.every((n) => n.status === 'connected'), 15_000);
     await waitFor('the conflict to clear', () => newer.fleet.conflicts, (c) => c.length === 0);
   });
+
+  it('stops serving its nodes when it cannot renew its slot, before the slot could age out and another replica take them', async () => {
+    const graph = new SimGraph(syntheticGraph({ nodes: 100, channelsPerNode: 3, seed: 9 }));
+    const net = Simnet.create(graph, { fleetSize: 3, seed: 9, openFailureProbability: 0, meanPaymentIntervalMs: 0, flakyPeerFraction: 0, stablePeer: { meanOnlineMs: 1e12, meanOfflineMs: 1e12 } });
+    const ttlMs = 4_000;
+    const service = await bootstrapService(
+      nodeGatewayDefinition({ nodes: net.nodes.map((node, i) => ({ id: `sim-${i}`, node })), now: () => net.clock.now(), reconnectDelayMs: () => 50, graphIntervalMs: 0, leaseTtlMs: ttlMs }),
+      { NATS_URL: nats.natsUrl, DATABASE_URL: schema.databaseUrl, LNFLEET_NAMESPACE: nats.topology.namespace, DATABASE_SCHEMA: schema.schema, HTTP_PORT: '0' },
+      { logger: false },
+    );
+    const fleet = service.app.get(NodeFleet, { strict: false });
+    try {
+      await waitFor('every node to connect', () => fleet.health(), (h) => h.length === 3 && h.every((n) => n.status === 'connected'));
+      // NATS is lost to this replica: no renewal can reach it any more.
+      const lostAt = performance.now();
+      await service.context.connection.close();
+      await waitFor('every session to stop', () => fleet.health(), (h) => h.every((n) => n.status === 'claiming'), 10_000);
+      // Its last renewal was sent before the connection closed, and ages out ttlMs after it.
+      expect(performance.now() - lostAt).toBeLessThan(ttlMs);
+    } finally {
+      // Stopping drains NATS, which fails on the closed connection: close the database here.
+      await service.stop().catch(async () => {
+        if (service.context.dataSource.isInitialized) await service.context.dataSource.destroy();
+      });
+    }
+  });
 });
