@@ -88,9 +88,9 @@ describe('backup config', () => {
     expect(configError(() => loadBackupConfig({ ...base, BACKUP_RETAIN_LATEST: '0' })).field).toBe('BACKUP_RETAIN_LATEST');
     expect(configError(() => loadBackupConfig({ ...base, BACKUP_RETAIN_DAYS: '-1' })).field).toBe('BACKUP_RETAIN_DAYS');
     expect(loadBackupConfig({ ...base, BACKUP_RETAIN_LATEST: '3', BACKUP_RETAIN_DAYS: '0.5' }).retention).toEqual({ retainLatest: 3, retainMs: 43_200_000 });
-    expect(consumerSettings({})).toEqual({ consumer: 'backup', concurrency: 4, ackWaitMs: 30_000 });
+    expect(consumerSettings({})).toEqual({ consumer: 'backup', concurrency: 1_024, ackWaitMs: 30_000 });
     expect(consumerSettings({ BACKUP_ACK_WAIT_MS: '2000' }).ackWaitMs).toBe(2_000);
-    expect(configError(() => consumerSettings({ BACKUP_CONCURRENCY: '9' })).field).toBe('BACKUP_CONCURRENCY');
+    expect(configError(() => consumerSettings({ BACKUP_CONCURRENCY: '9000' })).field).toBe('BACKUP_CONCURRENCY');
     expect(configError(() => consumerSettings({ BACKUP_CONSUMER: 'a b' })).field).toBe('BACKUP_CONSUMER');
     expect(configError(() => consumerSettings({ BACKUP_ACK_WAIT_MS: '500' })).field).toBe('BACKUP_ACK_WAIT_MS');
   });
@@ -101,5 +101,12 @@ describe('backup config', () => {
     expect(loadBackupConfig({ ...base, BACKUP_TEST_RENAME_DELAY_MS: '250' }).testRenameDelayMs).toBe(250);
     expect(configError(() => loadBackupConfig({ ...base, BACKUP_TEST_RENAME_DELAY_MS: '-1' })).field).toBe('BACKUP_TEST_RENAME_DELAY_MS');
     expect(configError(() => loadBackupConfig({ ...base, BACKUP_TEST_RENAME_DELAY_MS: 'soon' })).field).toBe('BACKUP_TEST_RENAME_DELAY_MS');
+  });
+
+  it('reads and validates the batch size', () => {
+    const base = { BACKUP_DIR: dir, BACKUP_MASTER_KEY: HEX };
+    expect(loadBackupConfig(base).batchSize).toBe(512);
+    expect(loadBackupConfig({ ...base, BACKUP_BATCH_SIZE: '1' }).batchSize).toBe(1);
+    expect(configError(() => loadBackupConfig({ ...base, BACKUP_BATCH_SIZE: '0' })).field).toBe('BACKUP_BATCH_SIZE');
   });
 });

@@ -41,6 +41,8 @@ export interface BackupConfig {
    * fsync of its temp file and the rename, so a test can kill the process mid-write. 0 in service.
    */
   readonly testRenameDelayMs: number;
+  /** batchSize is the most node events one transaction applies (BACKUP_BATCH_SIZE). */
+  readonly batchSize: number;
 }
 
 const DurableName = z
@@ -48,12 +50,9 @@ const DurableName = z
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
   .default('backup');
 
-const Concurrency = z.coerce
-  .number()
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(8, 'at most 8 (the database pool has 10 connections)')
-  .default(4);
+const Concurrency = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(8_192, 'at most 8192').default(1_024);
+
+const BatchSize = z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(4_096, 'at most 4096').default(512);
 
 const AckWaitMs = z.coerce
   .number()
@@ -66,13 +65,13 @@ const AckWaitMs = z.coerce
 export interface ConsumerSettings {
   /** consumer is the durable consumer on the events stream; a new one (with a new DATABASE_SCHEMA) rebuilds. */
   readonly consumer: string;
-  /** concurrency is how many node events one replica handles at once; one node's still take turns. */
+  /** concurrency is how many node events one replica holds at once (waiting for or in a batch). */
   readonly concurrency: number;
   /** ackWaitMs is how long JetStream waits for an event's ack before redelivering it (after a crash, say). */
   readonly ackWaitMs: number;
 }
 
-/** consumerSettings reads BACKUP_CONSUMER (default `backup`), BACKUP_CONCURRENCY (default 4) and BACKUP_ACK_WAIT_MS (default 30 s). */
+/** consumerSettings reads BACKUP_CONSUMER (default `backup`), BACKUP_CONCURRENCY (default 1024) and BACKUP_ACK_WAIT_MS (default 30 s). */
 export function consumerSettings(env: Env): ConsumerSettings {
   const parsed = parseEnv(z.object({ BACKUP_CONSUMER: DurableName, BACKUP_CONCURRENCY: Concurrency, BACKUP_ACK_WAIT_MS: AckWaitMs }), env);
   return { consumer: parsed.BACKUP_CONSUMER, concurrency: parsed.BACKUP_CONCURRENCY, ackWaitMs: parsed.BACKUP_ACK_WAIT_MS };
@@ -89,6 +88,7 @@ export const BackupEnv = z.object({
   BACKUP_CONSUMER: DurableName,
   BACKUP_CONCURRENCY: Concurrency,
   BACKUP_ACK_WAIT_MS: AckWaitMs,
+  BACKUP_BATCH_SIZE: BatchSize,
   BACKUP_TEST_RENAME_DELAY_MS: z.coerce
     .number()
     .int('must be a whole number of milliseconds')
@@ -114,6 +114,7 @@ export function loadBackupConfig(env: Env): BackupConfig {
     masterKeySource,
     retention: { retainLatest: parsed.BACKUP_RETAIN_LATEST, retainMs: Math.round(parsed.BACKUP_RETAIN_DAYS * 86_400_000) },
     testRenameDelayMs: parsed.BACKUP_TEST_RENAME_DELAY_MS,
+    batchSize: parsed.BACKUP_BATCH_SIZE,
   };
 }
 

@@ -69,8 +69,9 @@ export function createBackupService(dependencies: BackupDependencies = {}): Serv
           filterSubject: topology.allNodeEvents(),
           concurrency: settings.concurrency,
           ackWaitMs: settings.ackWaitMs,
-          // Small pulls: a pull's messages must be handled before it expires (1 s).
-          batchSize: 16,
+          // Room for the events held by the batch being applied and the one filling meanwhile.
+          maxAckPending: Math.max(1_000, 2 * settings.concurrency),
+          batchSize: 256,
         },
       ];
     },

@@ -31,22 +31,26 @@ import {
   type BackupWriteOptions,
 } from '../storage/backup-files.js';
 import {
-  deleteVersions,
+  deleteVersionsOf,
   findVersion,
-  insertChannelSetVersion,
-  insertOwnVersion,
+  insertChannelSetVersions,
+  insertOwnVersions,
   knownNodes,
   listVersions,
-  loadNode,
+  listVersionsOf,
+  loadNodes,
   lockNode,
-  saveNode,
+  lockNodes,
+  saveNodes,
   type BackupTable,
   type NewVersion,
   type NodeBackupState,
+  type NodeOwnVersion,
+  type NodeVersion,
   type Queryable,
   type VersionInfo,
 } from '../store/backup-store.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { Batcher, runLimited, type BatchOutcome } from './batcher.js';
 import { NodeTurns, OutOfTurnError } from './node-turns.js';
 
 /**
@@ -98,6 +102,36 @@ export interface EngineCounters {
   pruned: number;
   /** archivesPruned counts archived files deleted from the target directory with their pruned versions. */
   archivesPruned: number;
+  /** batches counts the transactions that applied events (several events each, when they come fast). */
+  batches: number;
+}
+
+/** BatchItem is one node event waiting for its batch. */
+type BatchItem =
+  | { readonly kind: 'channel'; readonly event: ChannelSetEvent; readonly sequence: number }
+  | { readonly kind: 'own'; readonly event: MessageByType<'ChannelBackupUpdated'>; readonly sequence: number };
+
+/** StoredCause is what a BackupStored takes from the event that made the version. */
+type StoredCause = { readonly nodeId: Pubkey; readonly id: string; readonly correlationId: string; readonly occurredAt: string };
+
+/** FILE_WRITES_IN_FLIGHT bounds the node files a batch writes at once (each is a few fsyncs on libuv's pool). */
+const FILE_WRITES_IN_FLIGHT = 8;
+
+/** PUBLISHES_IN_FLIGHT bounds the BackupStored messages awaiting their JetStream ack at once. */
+const PUBLISHES_IN_FLIGHT = 256;
+
+function groupBy<T extends { readonly nodeId: string }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.nodeId);
+    if (list === undefined) out.set(item.nodeId, [item]);
+    else list.push(item);
+  }
+  return out;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 @Injectable()
@@ -113,8 +147,9 @@ export class BackupEngine implements OnApplicationBootstrap {
     outOfTurn: 0,
     pruned: 0,
     archivesPruned: 0,
+    batches: 0,
   };
-  private readonly queue = new KeyedQueue();
+  private readonly batcher: Batcher<BatchItem>;
   private readonly turns = new NodeTurns(TURN_WAIT_MS);
   private readonly keys = new Map<string, NodeKey>();
   private readonly writeOptions: BackupWriteOptions;
@@ -128,6 +163,7 @@ export class BackupEngine implements OnApplicationBootstrap {
     const holdMs = config.testRenameDelayMs;
     // BACKUP_TEST_RENAME_DELAY_MS: a process-kill test needs time to kill mid-write.
     this.writeOptions = holdMs > 0 ? { beforeRename: () => delay(holdMs) } : {};
+    this.batcher = new Batcher((items) => this.applyBatch(items), config.batchSize);
   }
 
   /**
@@ -153,37 +189,14 @@ export class BackupEngine implements OnApplicationBootstrap {
     return { ...this.counters };
   }
 
-  /** onChannelEvent folds a node event found at `sequence` into the node's channel set. */
-  async onChannelEvent(event: ChannelSetEvent, sequence: number): Promise<void> {
-    await this.inTurn(event.nodeId, sequence, () => this.applyChannelEvent(event, sequence));
+  /** onChannelEvent folds a node event found at `sequence` into the node's channel set; resolves once its batch is committed. */
+  onChannelEvent(event: ChannelSetEvent, sequence: number): Promise<void> {
+    return this.batcher.submit({ kind: 'channel', event, sequence });
   }
 
-  /** onOwnBackup stores a node's own packed backup found at `sequence`, if it is new. */
-  async onOwnBackup(event: MessageByType<'ChannelBackupUpdated'>, sequence: number): Promise<void> {
-    await this.inTurn(event.nodeId, sequence, () => this.applyOwnBackup(event, sequence));
-  }
-
-  /**
-   * inTurn applies a node's events in stream order: after the queue (arrival order), an event
-   * whose node has an earlier event waiting for its retry is put back (the transport retries it
-   * later) rather than applied before it, so versions are numbered as a replay would number them.
-   */
-  private async inTurn(nodeId: string, sequence: number, apply: () => Promise<void>): Promise<void> {
-    await this.queue.run(nodeId, async () => {
-      const waitingFor = this.turns.earlierWaiting(nodeId, sequence, this.clock.now());
-      if (waitingFor !== null) {
-        this.turns.wait(nodeId, sequence, this.clock.now());
-        this.counters.outOfTurn++;
-        throw new OutOfTurnError(nodeId, sequence, waitingFor);
-      }
-      try {
-        await apply();
-      } catch (error) {
-        this.turns.wait(nodeId, sequence, this.clock.now());
-        throw error;
-      }
-      this.turns.done(nodeId, sequence);
-    });
+  /** onOwnBackup stores a node's own packed backup found at `sequence`, if it is new; resolves once its batch is committed. */
+  onOwnBackup(event: MessageByType<'ChannelBackupUpdated'>, sequence: number): Promise<void> {
+    return this.batcher.submit({ kind: 'own', event, sequence });
   }
 
   /** syncFiles writes each node's newest stored backups to the target directory where they are missing or older. */
@@ -214,93 +227,209 @@ export class BackupEngine implements OnApplicationBootstrap {
     return written;
   }
 
-  private async applyChannelEvent(event: ChannelSetEvent, sequence: number): Promise<void> {
-    const pruned = await this.context.dataSource.transaction(async (manager): Promise<readonly VersionInfo[]> => {
-      await lockNode(manager, event.nodeId);
-      const loaded = await loadNode(manager, event.nodeId);
-      const { state, changed } = evolve(loaded.channelSet, event, sequence);
-      if (state === loaded.channelSet) {
-        this.counters.duplicates++;
-        return [];
+  /**
+   * applyBatch applies a batch of node events, in arrival order per node, in one transaction. An
+   * event whose node has an earlier event waiting for its retry is put back first (so versions
+   * are numbered in stream order). When the batch fails and held more than one event, its events
+   * are applied one by one, so one bad event fails alone and the others go on.
+   */
+  private async applyBatch(items: readonly BatchItem[]): Promise<readonly BatchOutcome[]> {
+    const now = this.clock.now();
+    const outcomes: BatchOutcome[] = items.map(() => ({ ok: true }));
+    const inTurn: { item: BatchItem; index: number }[] = [];
+    for (const [index, item] of items.entries()) {
+      const waitingFor = this.turns.earlierWaiting(item.event.nodeId, item.sequence, now);
+      if (waitingFor !== null) {
+        this.turns.wait(item.event.nodeId, item.sequence, now);
+        this.counters.outOfTurn++;
+        outcomes[index] = { ok: false, error: new OutOfTurnError(item.event.nodeId, item.sequence, waitingFor) };
+      } else {
+        inTurn.push({ item, index });
       }
-      this.counters.applied++;
-      await saveNode(manager, loaded, { ...loaded, channelSet: state, lastSequence: Math.max(loaded.lastSequence, sequence) });
-      let doomed: readonly VersionInfo[] = [];
-      if (changed) {
-        const snapshot = snapshotOf(state);
-        const plaintext = serializeChannelSet(snapshot);
-        const key = this.nodeKey(event.nodeId);
-        const file = encryptBackup(plaintext, key, state.version);
-        const version = this.newVersion(state.version, contentHash(plaintext), file, snapshot.channels.length, sequence);
-        await insertChannelSetVersion(manager, event.nodeId, version);
-        doomed = await this.prune(manager, 'backup_version', event.nodeId);
-        if ((await writeChannelSetBackup(this.config.directory, file, key, this.writeOptions)).written) this.counters.channelSetFilesWritten++;
-        await this.publishStored(event, 'CHANNEL_SET', version);
-        this.counters.channelSetVersions++;
+    }
+    if (inTurn.length === 0) return outcomes;
+    try {
+      await this.commitBatch(inTurn.map((entry) => entry.item));
+      for (const { item } of inTurn) this.turns.done(item.event.nodeId, item.sequence);
+    } catch (error) {
+      if (inTurn.length === 1) {
+        const [{ item, index }] = inTurn as [{ item: BatchItem; index: number }];
+        this.turns.wait(item.event.nodeId, item.sequence, this.clock.now());
+        outcomes[index] = { ok: false, error };
+        return outcomes;
       }
-      await this.hooks.beforeCommit?.(event.nodeId, sequence);
-      return doomed;
+      this.logger.warn(`a batch of ${inTurn.length} events failed (${describe(error)}); applying them one by one`);
+      for (const { item, index } of inTurn) {
+        const [outcome] = await this.applyBatch([item]);
+        if (outcome !== undefined) outcomes[index] = outcome;
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * commitBatch folds the events into their nodes' projections in memory, and in one transaction
+   * under the nodes' advisory locks stores the new versions, writes each node's newest version to
+   * the target directory (once per batch), publishes every BackupStored, and commits. Counters
+   * move only after the commit.
+   */
+  private async commitBatch(items: readonly BatchItem[]): Promise<void> {
+    const nodeIds = [...new Set(items.map((item) => item.event.nodeId))];
+    const tally = { changed: 0, unchanged: 0 };
+    const createdAt = new Date(this.clock.now());
+    const result = await this.context.dataSource.transaction(async (manager) => {
+      await lockNodes(manager, nodeIds);
+      const loaded = await loadNodes(manager, nodeIds);
+      const current = new Map(loaded);
+      const channelSetVersions: (NodeVersion & { cause: BatchItem })[] = [];
+      const ownVersions: (NodeOwnVersion & { cause: BatchItem })[] = [];
+      for (const item of items) {
+        const nodeId = item.event.nodeId;
+        const state = current.get(nodeId);
+        if (state === undefined) throw new Error(`node ${nodeId} was not loaded`);
+        if (item.kind === 'channel') {
+          const { state: channelSet, changed } = evolve(state.channelSet, item.event, item.sequence);
+          if (channelSet === state.channelSet) {
+            tally.unchanged++;
+            continue;
+          }
+          tally.changed++;
+          current.set(nodeId, { ...state, channelSet, lastSequence: Math.max(state.lastSequence, item.sequence) });
+          if (changed) {
+            const snapshot = snapshotOf(channelSet);
+            const plaintext = serializeChannelSet(snapshot);
+            const file = encryptBackup(plaintext, this.nodeKey(nodeId), channelSet.version);
+            channelSetVersions.push({ nodeId, cause: item, version: this.newVersion(channelSet.version, contentHash(plaintext), file, snapshot.channels.length, item.sequence, createdAt) });
+          }
+        } else {
+          // Own backups replace each other: one older than the newest applied is stale (or a redelivery).
+          if (state.own.sequence !== null && item.sequence <= state.own.sequence) {
+            tally.unchanged++;
+            continue;
+          }
+          tally.changed++;
+          const own = ownBackupOf(item.event);
+          const isNew = isNewOwnBackup(state.own.contentHash, own);
+          const next: NodeBackupState = {
+            ...state,
+            own: { version: isNew ? state.own.version + 1 : state.own.version, sequence: item.sequence, contentHash: own.contentHash },
+            lastSequence: Math.max(state.lastSequence, item.sequence),
+          };
+          current.set(nodeId, next);
+          if (isNew) {
+            ownVersions.push({
+              nodeId,
+              cause: item,
+              channelPoints: own.channelPoints,
+              version: this.newVersion(next.own.version, own.contentHash, own.packed, own.channelPoints.length, item.sequence, createdAt),
+            });
+          }
+        }
+      }
+      const changes = nodeIds.flatMap((nodeId) => {
+        const before = loaded.get(nodeId);
+        const after = current.get(nodeId);
+        return before === undefined || after === undefined || before === after ? [] : [{ loaded: before, next: after }];
+      });
+      await saveNodes(manager, changes);
+      await insertChannelSetVersions(manager, channelSetVersions);
+      await insertOwnVersions(manager, ownVersions);
+      const prunedChannelSets = await this.prune(manager, 'backup_version', channelSetVersions);
+      const prunedOwn = await this.prune(manager, 'backup_own', ownVersions);
+      // Own archives are named by content: one goes when no kept version of its node has that content.
+      const ownArchivesGone = await this.ownHashesGone(manager, prunedOwn);
+
+      // Each node's newest version of the batch to the directory; the intermediate ones are in PostgreSQL.
+      const files = await this.writeNewestFiles(channelSetVersions, ownVersions);
+      await this.publishAll([
+        ...channelSetVersions.map((v) => ({ cause: v.cause.event, backup: 'CHANNEL_SET' as const, version: v.version })),
+        ...ownVersions.map((v) => ({ cause: v.cause.event, backup: 'NODE_PACKED' as const, version: v.version })),
+      ]);
+      for (const item of items) await this.hooks.beforeCommit?.(item.event.nodeId, item.sequence);
+      return { channelSetVersions, ownVersions, prunedChannelSets, prunedOwn, ownArchivesGone, files };
     });
     // Only once their deletion is committed: a crash before leaves files, never a row without its file.
-    this.counters.archivesPruned += await removeArchivedChannelSets(this.config.directory, event.nodeId, pruned.map((v) => v.version));
+    let archivesPruned = 0;
+    for (const [nodeId, versions] of groupBy(result.prunedChannelSets)) {
+      archivesPruned += await removeArchivedChannelSets(this.config.directory, nodeId, versions.map((v) => v.version));
+    }
+    for (const [nodeId, hashes] of groupBy(result.ownArchivesGone)) {
+      archivesPruned += await removeArchivedOwnBackups(this.config.directory, nodeId, hashes.map((h) => h.contentHash));
+    }
+    this.counters.applied += tally.changed;
+    this.counters.duplicates += tally.unchanged;
+    this.counters.channelSetVersions += result.channelSetVersions.length;
+    this.counters.ownVersions += result.ownVersions.length;
+    this.counters.channelSetFilesWritten += result.files.channelSet;
+    this.counters.ownFilesWritten += result.files.own;
+    this.counters.pruned += result.prunedChannelSets.length + result.prunedOwn.length;
+    this.counters.archivesPruned += archivesPruned;
+    this.counters.batches++;
   }
 
-  private async applyOwnBackup(event: MessageByType<'ChannelBackupUpdated'>, sequence: number): Promise<void> {
-    const goneHashes = await this.context.dataSource.transaction(async (manager): Promise<readonly string[]> => {
-      await lockNode(manager, event.nodeId);
-      const loaded = await loadNode(manager, event.nodeId);
-      // Own backups replace each other: one older than the newest applied is stale (or a redelivery).
-      if (loaded.own.sequence !== null && sequence <= loaded.own.sequence) {
-        this.counters.duplicates++;
-        return [];
-      }
-      this.counters.applied++;
-      const own = ownBackupOf(event);
-      const isNew = isNewOwnBackup(loaded.own.contentHash, own);
-      const next: NodeBackupState = {
-        ...loaded,
-        own: { version: isNew ? loaded.own.version + 1 : loaded.own.version, sequence, contentHash: own.contentHash },
-        lastSequence: Math.max(loaded.lastSequence, sequence),
-      };
-      await saveNode(manager, loaded, next);
-      let gone: string[] = [];
-      if (isNew) {
-        const version = this.newVersion(next.own.version, own.contentHash, own.packed, own.channelPoints.length, sequence);
-        await insertOwnVersion(manager, event.nodeId, version, own.channelPoints);
-        const doomed = await this.prune(manager, 'backup_own', event.nodeId);
-        // Archived own backups are named by content: one goes when no kept version has its content.
-        const kept = new Set((await listVersions(manager, 'backup_own', event.nodeId)).map((v) => v.contentHash));
-        gone = [...new Set(doomed.map((v) => v.contentHash))].filter((hash) => !kept.has(hash));
-        if ((await writeOwnBackup(this.config.directory, event.nodeId, own.packed, this.writeOptions)).written) this.counters.ownFilesWritten++;
-        await this.publishStored(event, 'NODE_PACKED', version);
-        this.counters.ownVersions++;
-      }
-      await this.hooks.beforeCommit?.(event.nodeId, sequence);
-      return gone;
-    });
-    this.counters.archivesPruned += await removeArchivedOwnBackups(this.config.directory, event.nodeId, goneHashes);
+  /** writeNewestFiles writes each node's newest new version (channel set and own) to the target directory, a few nodes at a time. */
+  private async writeNewestFiles(channelSets: readonly NodeVersion[], owns: readonly NodeVersion[]): Promise<{ channelSet: number; own: number }> {
+    const newest = (versions: readonly NodeVersion[]): NodeVersion[] => [...new Map(versions.map((v) => [v.nodeId, v])).values()];
+    const written = { channelSet: 0, own: 0 };
+    const tasks: (() => Promise<void>)[] = [
+      ...newest(channelSets).map((v) => async () => {
+        if ((await writeChannelSetBackup(this.config.directory, v.version.bytes, this.nodeKey(v.nodeId), this.writeOptions)).written) written.channelSet++;
+      }),
+      ...newest(owns).map((v) => async () => {
+        if ((await writeOwnBackup(this.config.directory, v.nodeId, v.version.bytes, this.writeOptions)).written) written.own++;
+      }),
+    ];
+    await runLimited(tasks, FILE_WRITES_IN_FLIGHT);
+    return written;
   }
 
-  private newVersion(version: number, hash: string, bytes: Uint8Array, channelCount: number, sequence: number): NewVersion {
-    return { version, contentHash: hash, sizeBytes: bytes.length, channelCount, streamSequence: sequence, createdAt: new Date(this.clock.now()), bytes };
+  private newVersion(version: number, hash: string, bytes: Uint8Array, channelCount: number, sequence: number, createdAt: Date): NewVersion {
+    return { version, contentHash: hash, sizeBytes: bytes.length, channelCount, streamSequence: sequence, createdAt, bytes };
   }
 
-  /** prune deletes the node's versions the retention policy lets go (never the newest N, never the young). */
-  private async prune(manager: Queryable, table: BackupTable, nodeId: string): Promise<VersionInfo[]> {
-    const versions = await listVersions(manager, table, nodeId);
-    const doomed = new Set(
-      versionsToDelete(
-        versions.map((v) => ({ version: v.version, createdAtMs: v.createdAt.getTime() })),
-        this.config.retention,
-        this.clock.now(),
-      ),
+  /**
+   * prune deletes, for the nodes that got new versions, the versions the retention policy lets go
+   * (never the newest N, never the young). Nodes with at most N versions have nothing to prune.
+   */
+  private async prune(manager: Queryable, table: BackupTable, added: readonly NodeVersion[]): Promise<(VersionInfo & { nodeId: string })[]> {
+    const newest = new Map<string, number>();
+    for (const { nodeId, version } of added) newest.set(nodeId, Math.max(newest.get(nodeId) ?? 0, version.version));
+    const candidates = [...newest].filter(([, version]) => version > this.config.retention.retainLatest).map(([nodeId]) => nodeId);
+    const doomed: (VersionInfo & { nodeId: string })[] = [];
+    for (const [nodeId, versions] of await listVersionsOf(manager, table, candidates)) {
+      const gone = new Set(
+        versionsToDelete(
+          versions.map((v) => ({ version: v.version, createdAtMs: v.createdAt.getTime() })),
+          this.config.retention,
+          this.clock.now(),
+        ),
+      );
+      for (const v of versions) if (gone.has(v.version)) doomed.push({ ...v, nodeId });
+    }
+    await deleteVersionsOf(manager, table, doomed);
+    return doomed;
+  }
+
+  /** ownHashesGone lists the pruned own backups' contents that no kept version of their node has. */
+  private async ownHashesGone(manager: Queryable, pruned: readonly (VersionInfo & { nodeId: string })[]): Promise<{ nodeId: string; contentHash: string }[]> {
+    if (pruned.length === 0) return [];
+    const kept = await listVersionsOf(manager, 'backup_own', [...new Set(pruned.map((v) => v.nodeId))]);
+    const gone = new Map<string, { nodeId: string; contentHash: string }>();
+    for (const v of pruned) {
+      if (!(kept.get(v.nodeId) ?? []).some((k) => k.contentHash === v.contentHash)) gone.set(`${v.nodeId}/${v.contentHash}`, { nodeId: v.nodeId, contentHash: v.contentHash });
+    }
+    return [...gone.values()];
+  }
+
+  /** publishAll publishes the BackupStored of every version, a bounded number awaiting their acks at once. */
+  private async publishAll(stored: readonly { cause: StoredCause; backup: BackupKind; version: NewVersion }[]): Promise<void> {
+    await runLimited(
+      stored.map((s) => () => this.publishStored(s.cause, s.backup, s.version)),
+      PUBLISHES_IN_FLIGHT,
     );
-    await deleteVersions(manager, table, nodeId, [...doomed]);
-    this.counters.pruned += doomed.size;
-    return versions.filter((v) => doomed.has(v.version));
   }
 
-  private async publishStored(cause: { readonly nodeId: Pubkey; readonly id: string; readonly correlationId: string; readonly occurredAt: string }, backup: BackupKind, version: NewVersion): Promise<void> {
+  private async publishStored(cause: StoredCause, backup: BackupKind, version: NewVersion): Promise<void> {
     const id = deterministicId('BackupStored', cause.nodeId, backup, version.version, version.contentHash);
     const message = createMessage(BackupStored, {
       id,
