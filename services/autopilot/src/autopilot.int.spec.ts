@@ -356,6 +356,8 @@ describe('autopilot service (real NATS JetStream and PostgreSQL)', () => {
     for (const nodeId of [node(1), node(2)]) await policyApplied(service, nodeId, { constraints });
     await f.publisher.publish(balanceEvent(10_000_000, node(1)));
     await waitFor('the first node to open', () => commands(f, node(1)), (list) => list.length === 2);
+    // Its commands are published before its opens are committed; the second decision comes after both.
+    await waitFor('the first node\'s opens to be committed', () => service.app.get(AutopilotEngine).projection(node(1)), (p) => p.pendingOpens.size === 2);
     await f.publisher.publish(balanceEvent(10_000_000, node(2)));
     await caughtUp(f);
     expect(peersOf(await commands(f, node(1)))).toEqual(MIDDLE_PEERS);

@@ -73,6 +73,8 @@ export type StreamOrigin = 'events' | 'derived';
 
 /** HEARTBEAT_BATCH is how many nodes one heartbeat transaction decides for. */
 const HEARTBEAT_BATCH = 64;
+/** MAX_COMMITTED_DECISIONS bounds the decision ids remembered: far more than are in flight back to us at once. */
+const MAX_COMMITTED_DECISIONS = 50_000;
 
 interface QueuedEvent {
   readonly event: ProjectedEvent;
@@ -106,6 +108,10 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
   private jsm?: Promise<JetStreamManager>;
   /** suspects are nodes whose last batch here failed: their next decision may repeat a published one. */
   private readonly suspects = new Set<string>();
+  /** committedDecisions holds the ids of the latest decisions this process committed (insertion order, bounded). */
+  private readonly committedDecisions = new Set<string>();
+  /** uncommitted holds the decisions published by batches still running: whether each commits. */
+  private readonly uncommitted = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly context: ServiceContext,
@@ -150,10 +156,34 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
    * trigger another decision.
    */
   onEvent(event: ProjectedEvent, origin: StreamOrigin, redelivered = false): Promise<void> {
+    if (event.message.type === 'AutopilotDecision') {
+      if (this.foldsToNothing(event.message)) {
+        this.counters.duplicates++;
+        return Promise.resolve();
+      }
+      // Our own decision, back before its batch committed: wait for the outcome instead of a transaction.
+      const outcome = this.uncommitted.get(event.message.id);
+      if (outcome !== undefined) return outcome.then(async () => this.onEvent(event, origin, redelivered));
+    }
+    return this.enqueue(event, origin, redelivered);
+  }
+
+  private enqueue(event: ProjectedEvent, origin: StreamOrigin, redelivered: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ event, origin, redelivered, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * foldsToNothing tells, without the database, that folding one of the autopilot's decisions would
+   * change nothing: a dry run or a decision that chose nothing records no opens, and a decision this
+   * process committed recorded its opens in the same transaction. (Each decision comes back on the
+   * derived stream; a transaction for every one of them would double the work per decision.) One
+   * that failed to commit is folded like any event: its retry may not come (the node moved on).
+   */
+  private foldsToNothing(message: MessageByType<'AutopilotDecision'>): boolean {
+    return message.data.dryRun || message.data.chosen.length === 0 || this.committedDecisions.has(message.id);
   }
 
   /** heartbeat re-evaluates every node whose policy enables the autopilot, a batch of nodes at a time. */
@@ -268,6 +298,15 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
     const graph = this.graphs.loaded() ?? null;
     let applied = 0;
     let duplicates = 0;
+    // The decisions this batch publishes, told whether they committed once the batch ends.
+    const outcomes: [string, (committed: boolean) => void][] = [];
+    const settleOutcomes = (committed: boolean): void => {
+      for (const [id, settle] of outcomes) {
+        if (committed) this.committedDecisions.add(id);
+        this.uncommitted.delete(id);
+        settle(committed);
+      }
+    };
     try {
       await inNodesTransaction(this.context.dataSource, [...work.keys()], async ({ loaded, sql }) => {
         applied = 0;
@@ -303,6 +342,9 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
           if (fold.trigger === undefined && plan.opens.length === 0) continue;
           // Published at once, while the batch's other nodes are decided.
           const careful = node.heartbeat || node.redelivered || this.suspects.has(nodeId);
+          let settle!: (committed: boolean) => void;
+          this.uncommitted.set(plan.record.id, new Promise<boolean>((resolve) => (settle = resolve)));
+          outcomes.push([plan.record.id, settle]);
           published.push(this.publishDecision(state, plan, policy.dryRun, careful).then((saved) => [nodeId, saved]));
         }
         // Every publish settles before the batch goes on (a rejection then fails it).
@@ -313,14 +355,21 @@ export class AutopilotEngine implements OnApplicationBootstrap, OnApplicationShu
           next.set(...outcome.value);
           decided.push(outcome.value[0]);
         }
+
         for (const nodeId of decided) await this.hooks.beforeCommit?.(nodeId);
         return next;
       });
     } catch (error) {
       for (const nodeId of work.keys()) this.suspects.add(nodeId);
+      settleOutcomes(false);
       throw error;
     }
     for (const nodeId of work.keys()) this.suspects.delete(nodeId);
+    settleOutcomes(true);
+    for (const id of this.committedDecisions) {
+      if (this.committedDecisions.size <= MAX_COMMITTED_DECISIONS) break;
+      this.committedDecisions.delete(id);
+    }
     // Counted once committed: a rolled-back batch is counted when its retry commits.
     this.counters.applied += applied;
     this.counters.duplicates += duplicates;
