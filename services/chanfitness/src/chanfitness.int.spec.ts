@@ -314,6 +314,8 @@ describe('chanfitness service (real NATS JetStream and PostgreSQL)', () => {
     // Without the warm-up the same queries read the logs.
     await harness.stop();
     const cold = await harness.start({ CHANFITNESS_WARM_NODES: '0' });
+    const coldReadiness = (await (await fetch(`${cold.http?.url ?? ''}/health/ready`)).json()) as { checks?: { cache?: unknown } };
+    expect(coldReadiness.checks?.cache).toEqual({ ready: true, detail: 'cache warm-up off (CHANFITNESS_WARM_NODES=0)' });
     expect((await statusOf(cold)).counters).toMatchObject({ warmed: 0, refolds: 0 });
     expect(await httpAnswers(cold)).toEqual(expected);
     expect((await statusOf(cold)).counters.refolds).toBeGreaterThan(0);

@@ -20,7 +20,7 @@ const WARM_CHUNK = 32;
 export class CacheWarmup implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('chanfitness-warmup');
   private readonly startedMs = performance.now();
-  private state: 'running' | 'done' | 'failed' = 'running';
+  private state: 'running' | 'done' | 'failed' | 'off' = 'running';
   private warmed = 0;
   private planned = 0;
   private stopping = false;
@@ -33,6 +33,10 @@ export class CacheWarmup implements OnApplicationBootstrap, BeforeApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
+    if (Math.min(this.config.warmNodes, this.config.cacheNodes) === 0) {
+      this.state = 'off';
+      return;
+    }
     this.running = this.warm().then(
       () => {
         this.state = 'done';
@@ -57,6 +61,7 @@ export class CacheWarmup implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** readiness is the warm-up as a readiness condition: met once it ended or CHANFITNESS_WARM_WAIT_MS passed. */
   readiness(): ReadinessState {
+    if (this.state === 'off') return { ready: true, detail: 'cache warm-up off (CHANFITNESS_WARM_NODES=0)' };
     const progress = `${this.warmed} of ${this.planned} nodes`;
     if (this.state === 'done') return { ready: true, detail: `cache warmed (${progress})` };
     if (this.state === 'failed') return { ready: true, detail: `cache warm-up failed after ${progress}; first queries read their logs` };
@@ -66,9 +71,7 @@ export class CacheWarmup implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async warm(): Promise<void> {
-    const limit = Math.min(this.config.warmNodes, this.config.cacheNodes);
-    if (limit === 0) return;
-    const nodeIds = await this.store.recentNodeIds(limit);
+    const nodeIds = await this.store.recentNodeIds(Math.min(this.config.warmNodes, this.config.cacheNodes));
     this.planned = nodeIds.length;
     for (let i = 0; i < nodeIds.length && !this.stopping; i += WARM_CHUNK) {
       this.warmed += await this.projection.warm(nodeIds.slice(i, i + WARM_CHUNK));
