@@ -7,8 +7,8 @@ describe('loadChanfitnessConfig', () => {
     expect(loadChanfitnessConfig({})).toEqual({
       thresholds: { maxFlapCount: 20, minUptimeRatio: 0.9, uptimeWindowMs: DAY, minObservedMs: HOUR },
       consumer: 'chanfitness',
-      concurrency: 1_024,
-      batchSize: 512,
+      concurrency: 2_048,
+      batchSize: 1_024,
       cacheNodes: 10_000,
       rejudgeMs: 300_000,
       warmNodes: 10_000,

@@ -51,8 +51,8 @@ export const ChanfitnessEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
     .default('chanfitness'),
-  CHANFITNESS_CONCURRENCY: positiveInt.max(4_096, 'at most 4096').default(1_024),
-  CHANFITNESS_BATCH_SIZE: positiveInt.max(10_000, 'at most 10000').default(512),
+  CHANFITNESS_CONCURRENCY: positiveInt.max(4_096, 'at most 4096').default(2_048),
+  CHANFITNESS_BATCH_SIZE: positiveInt.max(10_000, 'at most 10000').default(1_024),
   CHANFITNESS_CACHE_NODES: positiveInt.default(10_000),
   CHANFITNESS_REJUDGE_MS: nonNegativeInt.default(300_000),
   CHANFITNESS_WARM_NODES: nonNegativeInt.default(10_000),
