@@ -1,6 +1,6 @@
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { hchacha } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Pubkey } from '@lnfleet/contracts';
 import { InvalidMasterKeyError, MalformedBackupError, NodeMismatchError, WrongKeyOrTamperedError } from '../errors.js';
@@ -151,10 +151,9 @@ export class NodeKey {
    * HMAC-SHA256 under the node's nonce key. The same inputs always give the same nonce.
    */
   syntheticNonce(header: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const input = new Uint8Array(header.length + plaintext.length);
-    input.set(header);
-    input.set(plaintext, header.length);
-    return hmac(sha256, this.#nonceKey, input).subarray(0, NONCE_SIZE);
+    // Node's native HMAC-SHA256: the same bytes as @noble/hashes' hmac(sha256, ...), many times faster.
+    const mac = createHmac('sha256', this.#nonceKey).update(header).update(plaintext).digest();
+    return new Uint8Array(mac.buffer, mac.byteOffset, NONCE_SIZE);
   }
 
   /** bytes returns a copy of the key bytes (for test vectors; the cipher uses them internally). */
@@ -205,7 +204,7 @@ export function encryptBackup(
   const header = writeHeader({ formatVersion: BACKUP_FILE_FORMAT_VERSION, nodeId: key.nodeId, backupVersion });
   const nonceBytes = nonce(header, plaintext);
   if (nonceBytes.length !== NONCE_SIZE) throw new RangeError(`nonce source gave ${nonceBytes.length} bytes, not ${NONCE_SIZE}`);
-  const sealed = xchacha20poly1305(key.bytes(), nonceBytes, header).encrypt(plaintext);
+  const sealed = sealXChaCha20Poly1305(key.bytes(), nonceBytes, header, plaintext);
   const file = new Uint8Array(header.length + NONCE_SIZE + sealed.length);
   file.set(header);
   file.set(nonceBytes, header.length);
@@ -257,10 +256,54 @@ export function decryptBackup(file: Uint8Array, key: NodeKey): { header: BackupH
   const nonce = file.subarray(BACKUP_HEADER_SIZE, BACKUP_HEADER_SIZE + NONCE_SIZE);
   const sealed = file.subarray(BACKUP_HEADER_SIZE + NONCE_SIZE);
   try {
-    return { header, plaintext: xchacha20poly1305(key.bytes(), nonce, aad).decrypt(sealed) };
+    return { header, plaintext: openXChaCha20Poly1305(key.bytes(), nonce, aad, sealed) };
   } catch (cause) {
     throw new WrongKeyOrTamperedError(header.nodeId, header.backupVersion, { cause });
   }
+}
+
+/**
+ * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha) on Node's native ChaCha20-Poly1305: the subkey is
+ * HChaCha20(key, nonce[0..16]) and the IETF nonce is four zero bytes and nonce[16..24]. The same
+ * bytes as @noble/ciphers' xchacha20poly1305 (ciphertext then 16-byte tag; tested against it),
+ * several times faster, which a replay of a whole fleet's history notices.
+ */
+const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
+
+function littleEndianWords(bytes: Uint8Array): Uint32Array {
+  const words = new Uint32Array(bytes.length / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let i = 0; i < words.length; i++) words[i] = view.getUint32(4 * i, true);
+  return words;
+}
+
+function xchachaSubkeyAndNonce(key: Uint8Array, nonce: Uint8Array): { subkey: Buffer; ietfNonce: Buffer } {
+  const out = new Uint32Array(8);
+  hchacha(SIGMA, littleEndianWords(key), littleEndianWords(nonce.subarray(0, 16)), out);
+  const subkey = Buffer.alloc(32);
+  for (let i = 0; i < 8; i++) subkey.writeUInt32LE(out[i] ?? 0, 4 * i);
+  const ietfNonce = Buffer.alloc(12);
+  ietfNonce.set(nonce.subarray(16, 24), 4);
+  return { subkey, ietfNonce };
+}
+
+/** sealXChaCha20Poly1305 encrypts and authenticates `plaintext` (and `aad`): ciphertext ‖ tag. */
+export function sealXChaCha20Poly1305(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const { subkey, ietfNonce } = xchachaSubkeyAndNonce(key, nonce);
+  const cipher = createCipheriv('chacha20-poly1305', subkey, ietfNonce, { authTagLength: TAG_SIZE });
+  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  return new Uint8Array(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
+}
+
+/** openXChaCha20Poly1305 checks and decrypts `sealed` (ciphertext ‖ tag); throws when authentication fails. */
+export function openXChaCha20Poly1305(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+  if (sealed.length < TAG_SIZE) throw new Error('sealed data is shorter than its tag');
+  const { subkey, ietfNonce } = xchachaSubkeyAndNonce(key, nonce);
+  const decipher = createDecipheriv('chacha20-poly1305', subkey, ietfNonce, { authTagLength: TAG_SIZE });
+  const ciphertext = sealed.subarray(0, sealed.length - TAG_SIZE);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
+  decipher.setAAD(aad, { plaintextLength: ciphertext.length });
+  return new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
 }
 
 function kdfInfo(prefix: Uint8Array, nodeId: string): Uint8Array {

@@ -75,7 +75,8 @@ export async function writeChannelSetBackup(root: string, file: Uint8Array, key:
   const result = await writeAtomically(dir, CHANNEL_SET_FILE, file, {
     ...options,
     archiveName: (previous) => {
-      const verified = verifiedHeader(previous, key);
+      // Usually the file just checked: no need to decrypt it again.
+      const verified = current !== null && equalBytes(previous, current) ? currentHeader : verifiedHeader(previous, key);
       return verified === null
         ? contentArchiveName(`${CHANNEL_SET_FILE}.unverified`)(previous)
         : `${ARCHIVE_DIR}/${CHANNEL_SET_FILE}.v${verified.backupVersion}`;
