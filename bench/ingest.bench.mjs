@@ -5,6 +5,7 @@
 //   node bench/ingest.bench.mjs
 //   BENCH_INGEST_START=500     first rate tried (events/s); each next step is 1.4× the last
 //   BENCH_INGEST_STEP_S=15     seconds each rate is held
+//   BENCH_INGEST_MAX_STEPS=10  most steps of increasing rate
 //
 // 1. the raw JetStream publish/consume rate of this machine (bench/lib/jetstream-raw.mjs);
 // 2. the built services run live as child processes (`node services/<name>/dist/main.js`, each
@@ -16,8 +17,8 @@
 //    of increasing rate. A step is kept up when the publisher held the rate and every consumer's
 //    lag (messages not yet delivered + delivered but not acknowledged) stayed under two seconds'
 //    worth of events during the step's second half. Between steps everything drains. The first
-//    step not kept up ends the search; one more step halfway between it and the last kept-up rate
-//    narrows the figure.
+//    step not kept up gives the figure; one more step halfway between it and the last kept-up rate
+//    narrows it. The steps go on while any consumer still keeps up, to find each one's limit.
 // 4. per consumer: the highest step rate it kept up with, its worst lag in the step that ended
 //    the search, and how fast it worked off the backlog after a step it did not keep up with
 //    (its own throughput with nothing else published).
@@ -40,7 +41,8 @@ const START = Number(process.env.BENCH_INGEST_START ?? 500);
 const STEP_S = Number(process.env.BENCH_INGEST_STEP_S ?? 15);
 const GROWTH = 1.4;
 const WARM_UP = 3_000;
-if (!(START >= 1) || !(STEP_S >= 2)) throw new Error('BENCH_INGEST_START must be ≥ 1 and BENCH_INGEST_STEP_S ≥ 2');
+const MAX_STEPS = Number(process.env.BENCH_INGEST_MAX_STEPS ?? 10);
+if (!(START >= 1) || !(STEP_S >= 2) || !(MAX_STEPS >= 1)) throw new Error('BENCH_INGEST_START must be ≥ 1, BENCH_INGEST_STEP_S ≥ 2 and BENCH_INGEST_MAX_STEPS ≥ 1');
 
 const CONSUMERS = {
   autopilot: { durable: 'autopilot-events', env: {} },
@@ -146,14 +148,17 @@ try {
   console.log(`steps (${STEP_S} s each, ×${GROWTH}):`);
   let sustained = 0;
   let failed;
-  for (let rate = START; ; rate = Math.round(rate * GROWTH)) {
-    if (await step(rate)) sustained = rate;
-    else {
-      failed = rate;
-      break;
-    }
+  // Past the first rate not kept up, the steps go on while some consumer still keeps up, so that
+  // each consumer's own limit is found (at most MAX_STEPS steps in all).
+  for (let rate = START, steps = 1; ; rate = Math.round(rate * GROWTH), steps++) {
+    const missedBefore = names.map((name) => perConsumer[name].missed);
+    if (await step(rate)) {
+      if (failed === undefined) sustained = rate;
+    } else failed ??= rate;
+    const someKeptUp = names.some((name, i) => perConsumer[name].missed === missedBefore[i]);
+    if (!someKeptUp || steps >= MAX_STEPS) break;
   }
-  if (sustained > 0) {
+  if (sustained > 0 && failed !== undefined) {
     const between = Math.round((sustained + failed) / 2);
     if (await step(between)) sustained = between;
   }
@@ -169,7 +174,7 @@ try {
     const { sustained: own, missed, lastWorst, drainRates } = perConsumer[name];
     const drain = drainRates.length === 0 ? 'no backlog to time' : `worked off backlogs at ${drainRates.map(formatRate).join(', ')} (${(Math.max(...drainRates) / raw.publishPerSecond).toFixed(2)}× raw publish)`;
     console.log(
-      `  ${name.padEnd(12)} kept up to ${own > 0 ? formatRate(own) : `below ${formatRate(START)}`} (${(own / raw.publishPerSecond).toFixed(2)}× raw publish)` +
+      `  ${name.padEnd(12)} ${own > 0 ? `kept up to ${formatRate(own)}` : `kept up with no rate tried (from ${formatRate(START)})`} (${(own / raw.publishPerSecond).toFixed(2)}× raw publish)` +
         `${missed === 0 ? ' (every rate tried: its limit is higher)' : ''}; worst lag in the last step ${lastWorst.toLocaleString('en-US')}; ${drain}`,
     );
   }
