@@ -10,8 +10,9 @@
 // measured on a core NATS subscription to the command subjects.
 // Then the absorb rate: a deterministic fleet history of the same nodes (bench/lib/fleet-history.mjs,
 // BENCH_AUTOPILOT_ABSORB events, default 50,000) published as fast as JetStream takes it; the
-// autopilot folds it (deciding for every node an event changes: all of them are enabled) and the
-// bench reports events/s until the consumer acknowledged the last, next to the raw consume rate.
+// autopilot folds it, deciding for every node an event changes (all of them are enabled), and the
+// bench reports events/s until the consumer acknowledged the last, next to the raw consume rate;
+// then the next BENCH_AUTOPILOT_ABSORB events of the history with every policy disabled (folding only).
 // Target (issue 4): decision latency p99 < 50 ms with 1,000 managed nodes on a 2-core machine.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
@@ -181,42 +182,62 @@ try {
   if (latencies.length < NODES) process.exitCode = 1;
   engine.onEvent = onEvent;
 
-  // Absorb: a fleet history of the same nodes, published as fast as JetStream takes it.
+  // Absorb: a fleet history of the same nodes, published as fast as JetStream takes it; first with
+  // the autopilot enabled on every node (a decision for each node a batch changes), then the next
+  // part of the history with every policy disabled (folding only, as in the ingest benchmark).
   const eventsStream = topology.streamName('events');
-  const history = [...fleetHistory({ events: ABSORB, nodes: NODES, startMs: Date.now() - 10 * 3_600_000 })];
-  const absorbed = async () => (await jsm.consumers.info(eventsStream, 'autopilot-events')).ack_floor.stream_seq;
-  const lastBefore = (await jsm.streams.info(eventsStream)).state.last_seq;
-  const before = engine.stats();
-  started = performance.now();
-  const published = await publishAll(publisher, topology, history);
-  const publishedAt = performance.now();
-  const lastSeq = (await jsm.streams.info(eventsStream)).state.last_seq;
-  const backlogAt = lastSeq - (await absorbed());
+  const history = fleetHistory({ events: 2 * ABSORB, nodes: NODES, startMs: Date.now() - 10 * 3_600_000 });
+  const absorb = async (label) => {
+    const events = Array.from({ length: ABSORB }, () => history.next().value).filter((event) => event !== undefined);
+    const lastBefore = (await jsm.streams.info(eventsStream)).state.last_seq;
+    const before = engine.stats();
+    const began = performance.now();
+    const published = await publishAll(publisher, topology, events);
+    const publishedAt = performance.now();
+    const lastSeq = (await jsm.streams.info(eventsStream)).state.last_seq;
+    const backlogAt = lastSeq - (await jsm.consumers.info(eventsStream, 'autopilot-events')).ack_floor.stream_seq;
+    for (;;) {
+      const consumer = await jsm.consumers.info(eventsStream, 'autopilot-events');
+      if (consumer.ack_floor.stream_seq >= lastSeq && consumer.num_pending === 0 && consumer.num_ack_pending === 0) break;
+      await sleep(20);
+    }
+    const drainedAt = performance.now();
+    const after = engine.stats();
+    const count = lastSeq - lastBefore;
+    const overall = count / ((drainedAt - began) / 1000);
+    const folded = after.applied - before.applied + after.duplicates - before.duplicates;
+    console.log(
+      `absorb, ${label} (${count.toLocaleString('en-US')} fleet events of ${NODES} nodes): ${formatRate(overall)} ` +
+        `(= ${(overall / raw.consumePerSecond).toFixed(2)}× the raw consume rate) from the first publish to the last acknowledgement in ${((drainedAt - began) / 1000).toFixed(1)} s; ` +
+        `published at ${formatRate(published.count / (published.ms / 1000))}`,
+    );
+    if (backlogAt >= 1_000) {
+      const drainRate = backlogAt / ((drainedAt - publishedAt) / 1000);
+      console.log(
+        `  the ${backlogAt.toLocaleString('en-US')} events still unabsorbed when publishing ended were absorbed at ${formatRate(drainRate)} ` +
+          `(= ${(drainRate / raw.consumePerSecond).toFixed(2)}× raw consume; the service alone on the event loop)`,
+      );
+    }
+    console.log(
+      `  handled ${folded.toLocaleString('en-US')} (events and the decisions' own records; peer flaps are acknowledged unread): ` +
+        `${(after.applied - before.applied).toLocaleString('en-US')} changed the projection; ${(after.batches - before.batches).toLocaleString('en-US')} transactions, ` +
+        `${(after.decisions - before.decisions).toLocaleString('en-US')} decisions, ${(after.commands - before.commands).toLocaleString('en-US')} commands; rss ${rssMiB()} MiB`,
+    );
+  };
+  await absorb('autopilot enabled on every node');
+  const disabledAt = new Date().toISOString();
+  await Promise.all(
+    Array.from({ length: NODES }, (_, n) =>
+      publisher.publishDerived('autopilot', createMessage(AutopilotPolicySet, { id: `bench-policy-off-${n}`, nodeId: nodeKey(n), occurredAt: disabledAt, causationId: null, data: { ...policy, enabled: false } })),
+    ),
+  );
+  const policiesOff = (await jsm.streams.info(topology.streamName('derived'))).state.last_seq;
   for (;;) {
-    const consumer = await jsm.consumers.info(eventsStream, 'autopilot-events');
-    if (consumer.ack_floor.stream_seq >= lastSeq && consumer.num_pending === 0 && consumer.num_ack_pending === 0) break;
-    await sleep(20);
+    const consumer = await jsm.consumers.info(topology.streamName('derived'), 'autopilot-derived');
+    if (consumer.ack_floor.stream_seq >= policiesOff && consumer.num_pending === 0 && consumer.num_ack_pending === 0) break;
+    await sleep(50);
   }
-  const drainedAt = performance.now();
-  const after = engine.stats();
-  const count = lastSeq - lastBefore;
-  const overall = count / ((drainedAt - started) / 1000);
-  const batches = after.batches - before.batches;
-  console.log(
-    `absorb (${count.toLocaleString('en-US')} fleet events of ${NODES} nodes, autopilot enabled on all): ${formatRate(overall)} ` +
-      `(= ${(overall / raw.consumePerSecond).toFixed(2)}× the raw consume rate) from the first publish to the last acknowledgement in ${((drainedAt - started) / 1000).toFixed(1)} s; ` +
-      `published at ${formatRate(published.count / (published.ms / 1000))}`,
-  );
-  if (backlogAt >= 1_000) {
-    console.log(`  the ${backlogAt.toLocaleString('en-US')} events still unabsorbed when publishing ended were absorbed at ${formatRate(backlogAt / ((drainedAt - publishedAt) / 1000))} (the service alone on the event loop)`);
-  }
-  const folded = after.applied - before.applied + after.duplicates - before.duplicates;
-  console.log(
-    `  the autopilot handles ${folded.toLocaleString('en-US')} of them and its decisions' records (the rest, peer flaps, it acknowledges unread): ` +
-      `${(after.applied - before.applied).toLocaleString('en-US')} changed the projection, ${(after.duplicates - before.duplicates).toLocaleString('en-US')} repeats; ` +
-      `${batches.toLocaleString('en-US')} transactions (${(folded / Math.max(1, batches)).toFixed(1)} each on average), ${(after.decisions - before.decisions).toLocaleString('en-US')} decisions, ` +
-      `${(after.commands - before.commands).toLocaleString('en-US')} commands; rss ${rssMiB()} MiB`,
-  );
+  await absorb('every policy disabled: folding only');
 } finally {
   await service?.stop().catch(() => undefined);
   for (const spec of Object.values(topology.streams())) await jsm.streams.delete(spec.name).catch(() => false);
